@@ -1,0 +1,15 @@
+from django.utils.functional import SimpleLazyObject
+
+from .models import Product
+
+
+def navigation(request):
+    """The signed-in user's products for the sidebar's product switcher (one query, on use)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "nav_products": SimpleLazyObject(
+            lambda: list(Product.objects.filter(memberships__user=user).only("id", "name"))
+        )
+    }

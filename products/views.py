@@ -1,0 +1,323 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from lodestar.concurrency import VersionConflict
+
+from .activity import Actor
+from .forms import (
+    ApiTokenForm,
+    ConfirmVersionForm,
+    MemberAddForm,
+    MemberRoleForm,
+    ProductForm,
+    ProductSettingsForm,
+)
+from .models import Activity, ApiToken, Membership, Role
+from .permissions import product_for, products_visible_to
+from .services import (
+    api_token_create,
+    api_token_revoke,
+    membership_add,
+    membership_change_role,
+    membership_remove,
+    product_create,
+    product_delete,
+    product_update,
+)
+
+
+def _add_service_errors(form, error: ValidationError) -> None:
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+@require_GET
+def home(request):
+    return redirect("products:list" if request.user.is_authenticated else "login")
+
+
+@login_required
+@require_GET
+def product_list(request):
+    products = products_visible_to(request.user).order_by("name", "id")
+    return render(request, "products/product_list.html", {"products": products})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_create_view(request):
+    form = ProductForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        product = product_create(
+            by=Actor.web(request),
+            name=form.cleaned_data["name"],
+            description=form.cleaned_data["description"],
+        )
+        messages.success(request, f"Created {product.name}. You are its admin.")
+        return redirect(product)
+    return render(request, "products/product_form.html", {"form": form})
+
+
+@login_required
+@require_GET
+def product_detail(request, product_id):
+    product = product_for(request.user, product_id, Role.VIEWER)
+    members = Membership.objects.for_member_list(product)
+    recent = Activity.objects.for_product(product)[:8]
+    return render(
+        request,
+        "products/product_detail.html",
+        {"product": product, "members": members, "recent_activity": recent},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_settings(request, product_id):
+    product = product_for(request.user, product_id, Role.EDITOR)
+    conflict = None
+    if request.method == "POST":
+        form = ProductSettingsForm(request.POST)
+        if form.is_valid():
+            expected = form.cleaned_data["version"]
+            changes = {name: form.cleaned_data[name] for name in ("name", "description")}
+            try:
+                diff = product_update(
+                    product=product, by=Actor.web(request), expected_version=expected, **changes
+                )
+            except VersionConflict as error:
+                conflict = _conflict_rows(form, changes, error.current)
+                # Re-rendered with the current version: saving again means "keep mine".
+                form = ProductSettingsForm(data={**changes, "version": error.current.version})
+                form.is_valid()
+            else:
+                if diff:
+                    messages.success(request, "Saved.")
+                else:
+                    messages.info(request, "Nothing changed.")
+                return redirect("products:settings", product_id=product.pk)
+    else:
+        form = ProductSettingsForm(instance=product, initial={"version": product.version})
+    return render(
+        request,
+        "products/product_settings.html",
+        {"product": product, "form": form, "conflict": conflict},
+    )
+
+
+def _conflict_rows(form, yours: dict, current) -> list[dict]:
+    return [
+        {
+            "label": form.fields[name].label,
+            "yours": yours[name],
+            "theirs": getattr(current, name),
+            "differs": yours[name] != getattr(current, name),
+        }
+        for name in yours
+    ]
+
+
+@login_required
+@require_POST
+def product_delete_view(request, product_id):
+    product = product_for(request.user, product_id, Role.ADMIN)
+    form = ConfirmVersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The delete request was incomplete; nothing was deleted.")
+        return redirect("products:settings", product_id=product.pk)
+    try:
+        product_delete(
+            product=product, by=Actor.web(request), expected_version=form.cleaned_data["version"]
+        )
+    except VersionConflict:
+        messages.error(
+            request,
+            "Someone changed this product while you were looking at it; nothing was deleted. "
+            "Check the settings below and try again.",
+        )
+        return redirect("products:settings", product_id=product.pk)
+    messages.success(request, f"Deleted {product.name} and everything in it.")
+    return redirect("products:list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_list(request, product_id):
+    product = product_for(request.user, product_id, Role.VIEWER)
+    is_admin = product.role.includes(Role.ADMIN)
+    add_form = MemberAddForm(request.POST or None) if is_admin else None
+    if request.method == "POST":
+        product_for(request.user, product_id, Role.ADMIN)
+        if add_form.is_valid():
+            try:
+                membership = membership_add(
+                    product=product,
+                    by=Actor.web(request),
+                    identifier=add_form.cleaned_data["user"],
+                    role=Role(add_form.cleaned_data["role"]),
+                )
+            except ValidationError as error:
+                _add_service_errors(add_form, error)
+            else:
+                messages.success(
+                    request,
+                    f"Added {membership.user.get_full_name() or membership.user.username} "
+                    f"as {membership.get_role_display().lower()}.",
+                )
+                return redirect("products:members", product_id=product.pk)
+    members = Membership.objects.for_member_list(product)
+    return render(
+        request,
+        "products/members.html",
+        {
+            "product": product,
+            "members": members,
+            "add_form": add_form,
+            "is_admin": is_admin,
+            "role_choices": Role.choices,
+        },
+        status=400 if add_form is not None and add_form.errors else 200,
+    )
+
+
+def _member_for_admin(request, product_id, membership_id) -> Membership:
+    product = product_for(request.user, product_id, Role.ADMIN)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"), product=product, pk=membership_id
+    )
+    membership.product = product
+    return membership
+
+
+@login_required
+@require_POST
+def member_role(request, product_id, membership_id):
+    membership = _member_for_admin(request, product_id, membership_id)
+    form = MemberRoleForm(request.POST)
+    row_error = None
+    if not form.is_valid():
+        row_error = "Choose one of the roles."
+    else:
+        try:
+            membership_change_role(
+                membership=membership,
+                by=Actor.web(request),
+                expected_version=form.cleaned_data["version"],
+                role=Role(form.cleaned_data["role"]),
+            )
+        except VersionConflict as error:
+            if error.current is None:
+                messages.error(request, "That member was removed by someone else.")
+                return redirect("products:members", product_id=product_id)
+            membership = _member_for_admin(request, product_id, membership_id)
+            row_error = (
+                f"Someone else changed this role to {membership.get_role_display().lower()} "
+                "a moment ago; nothing was saved."
+            )
+        except ValidationError as error:
+            membership.refresh_from_db(fields=["role", "version"])
+            row_error = " ".join(error.messages)
+    if request.htmx:
+        return render(
+            request,
+            "products/members.html#member-row",
+            {
+                "member": membership,
+                "product": membership.product,
+                "is_admin": True,
+                "role_choices": Role.choices,
+                "row_error": row_error,
+                "row_saved": row_error is None,
+            },
+        )
+    if row_error:
+        messages.error(request, row_error)
+    else:
+        messages.success(request, f"{membership.user.username} is now {membership.role}.")
+    return redirect("products:members", product_id=product_id)
+
+
+@login_required
+@require_POST
+def member_remove(request, product_id, membership_id):
+    membership = _member_for_admin(request, product_id, membership_id)
+    form = ConfirmVersionForm(request.POST)
+    name = membership.user.get_full_name() or membership.user.username
+    if not form.is_valid():
+        messages.error(request, "The remove request was incomplete; nothing was changed.")
+        return redirect("products:members", product_id=product_id)
+    try:
+        membership_remove(
+            membership=membership,
+            by=Actor.web(request),
+            expected_version=form.cleaned_data["version"],
+        )
+    except VersionConflict:
+        messages.error(request, f"{name}'s membership changed meanwhile; nothing was removed.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Removed {name} from {membership.product.name}.")
+    return redirect("products:members", product_id=product_id)
+
+
+@login_required
+@require_GET
+def activity_list(request, product_id):
+    product = product_for(request.user, product_id, Role.VIEWER)
+    page = Paginator(Activity.objects.for_product(product), 50).get_page(request.GET.get("page"))
+    return render(request, "products/activity.html", {"product": product, "page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def token_list(request):
+    products = products_visible_to(request.user).order_by("name")
+    form = ApiTokenForm(request.POST or None, products=products)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = api_token_create(
+                by=Actor.web(request),
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                product=form.cleaned_data["product"],
+                expires_at=form.expires_at(),
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            form = ApiTokenForm(products=products)
+    tokens = ApiToken.objects.filter(user=request.user).select_related("product")
+    response = render(
+        request,
+        "products/tokens.html",
+        {
+            "form": form,
+            "tokens": tokens,
+            "created_token": created[0] if created else None,
+            "created_secret": created[1] if created else None,
+        },
+        status=400 if form.errors else 200,
+    )
+    if created:
+        # The secret is in this response only (never stored), so it must not be cached either.
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def token_revoke(request, token_id):
+    token = get_object_or_404(
+        ApiToken.objects.select_related("product"), pk=token_id, user=request.user
+    )
+    if api_token_revoke(token=token, by=Actor.web(request)):
+        messages.success(request, f"Revoked “{token.name}”. Clients using it now get 401.")
+    else:
+        messages.info(request, f"“{token.name}” was already revoked.")
+    return redirect("products:tokens")
