@@ -80,12 +80,13 @@ class Membership(VersionedModel):
     objects = MembershipQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "member"
         constraints = [
             models.UniqueConstraint(fields=["product", "user"], name="membership_unique_user"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} ({self.get_role_display()} of {self.product_id})"
+        return self.user.get_full_name() or self.user.get_username()
 
     @property
     def role_enum(self) -> Role:
@@ -138,10 +139,11 @@ class ApiToken(models.Model):
     objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "API token"
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.display_prefix}…)"
+        return self.name
 
     @staticmethod
     def hash_secret(secret: str) -> str:

@@ -81,7 +81,7 @@ def membership_add(*, product: Product, by: Actor, identifier: str, role: Role) 
     membership = Membership.objects.create(product=product, user=user, role=role)
     activity_record(
         actor=by,
-        verb="added member",
+        verb="added",
         target=membership,
         product=product,
         values={"user": user.get_username(), "role": role},
@@ -121,7 +121,7 @@ def membership_change_role(
     if diff:
         activity_record(
             actor=by,
-            verb="changed role",
+            verb="changed role of",
             target=membership,
             product=membership.product,
             changes=diff,
@@ -139,7 +139,7 @@ def membership_remove(*, membership: Membership, by: Actor, expected_version: in
     _refuse_last_admin(current, admin_ids, "remove")
     activity_record(
         actor=by,
-        verb="removed member",
+        verb="removed",
         target=membership,
         product=membership.product,
         changes={"role": [membership.role, None]},
@@ -174,7 +174,7 @@ def api_token_create(
     )
     activity_record(
         actor=by,
-        verb="created API token",
+        verb="created",
         target=token,
         product=product,
         values={"name": name, "scope": scope},
@@ -189,7 +189,7 @@ def api_token_revoke(*, token: ApiToken, by: Actor) -> bool:
         revoked_at=timezone.now()
     )
     if revoked:
-        activity_record(actor=by, verb="revoked API token", target=token, product=token.product)
+        activity_record(actor=by, verb="revoked", target=token, product=token.product)
     return bool(revoked)
 
 
@@ -210,7 +210,7 @@ def api_tokens_revoke_expired(*, by: Actor) -> int:
             if claimed:
                 activity_record(
                     actor=by,
-                    verb="expired API token",
+                    verb="expired",
                     target=token,
                     product=token.product,
                     values={"expires_at": token.expires_at},
