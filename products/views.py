@@ -213,7 +213,7 @@ def member_role(request, product_id, membership_id):
             if error.current is None:
                 messages.error(request, "That member was removed by someone else.")
                 return redirect("products:members", product_id=product_id)
-            membership = _member_for_admin(request, product_id, membership_id)
+            membership.role, membership.version = error.current.role, error.current.version
             row_error = (
                 f"Someone else changed this role to {membership.get_role_display().lower()} "
                 "a moment ago; nothing was saved."

@@ -3,7 +3,6 @@ from dataclasses import dataclass
 
 import pytest
 from rest_framework.test import APIClient
-from zeal import zeal_context
 
 from lodestar.celery import app as celery_app
 from products.models import Membership, Product, Role
@@ -21,10 +20,15 @@ def skip_or_fail(reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _detect_n_plus_one():
-    """Every test runs under N+1 detection: a query repeated per row fails the test."""
-    with zeal_context():
-        yield
+def _detect_n_plus_one(settings):
+    """Every request a test makes runs under N+1 detection: a view or API call that queries
+    once per row fails the test. Detection is per request (as in production code paths), so
+    a test's own setup may look rows up one by one without tripping it."""
+    settings.ZEAL_RAISE = True
+    # Django's own session handling re-reads the session when it rotates the key at login and
+    # logout; that is not a loop over rows.
+    settings.ZEAL_ALLOWLIST = [{"model": "sessions.Session"}]
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "zeal.middleware.zeal_middleware"]
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ from products.models import ApiToken, Membership, Product, Role, TokenScope
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
-        django_get_or_create = ["username"]
         skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
