@@ -7,6 +7,8 @@ Errors always look like::
 and a 412 adds ``"current"``: the resource as it is now, so the client can merge and retry.
 """
 
+import functools
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
@@ -132,18 +134,25 @@ ERROR_RESPONSES = {
 }
 
 
+@functools.cache
+def _conflict_serializer(serializer_class):
+    """One 412 body component per resource (cached: the schema must not see two classes)."""
+    name = f"{serializer_class.__name__.removesuffix('Serializer')}Conflict"
+    return type(
+        name,
+        (serializers.Serializer,),
+        {"error": ErrorDetailSerializer(), "current": serializer_class()},
+    )
+
+
 def versioned_write_responses(serializer_class) -> dict:
     """OpenAPI responses of a PUT/PATCH: the object, or a 412 carrying its current state."""
-
-    class ConflictSerializer(serializers.Serializer):
-        error = ErrorDetailSerializer()
-        current = serializer_class()
-
-    ConflictSerializer.__name__ = f"{serializer_class.__name__.removesuffix('Serializer')}Conflict"
     return {
         200: serializer_class,
         **ERROR_RESPONSES,
-        412: OpenApiResponse(ConflictSerializer, description="Stale version; `current` is now."),
+        412: OpenApiResponse(
+            _conflict_serializer(serializer_class), description="Stale version; `current` is now."
+        ),
         428: OpenApiResponse(ErrorSerializer, description="No If-Match header or version."),
     }
 

@@ -149,13 +149,15 @@ class ProductPagination(CursorPagination):
 
 
 @extend_schema_view(
-    get=extend_schema(summary="List your products", responses={200: ProductSerializer}),
+    get=extend_schema(summary="List your products", operation_id="products_list"),
     post=extend_schema(
+        operation_id="products_create",
         summary="Create a product (you become its admin)",
         responses={201: ProductSerializer, **ERROR_RESPONSES},
     ),
 )
-class ProductListView(generics.GenericAPIView):
+@extend_schema(tags=["products"])
+class ProductListView(generics.ListAPIView):
     serializer_class = ProductSerializer
     permission_classes = API_PERMISSIONS
     filterset_class = ProductFilter
@@ -163,10 +165,6 @@ class ProductListView(generics.GenericAPIView):
 
     def get_queryset(self):
         return products_visible_to(self.request.user, token=token_of(self.request))
-
-    def get(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def post(self, request):
         token = token_of(request)
@@ -187,23 +185,31 @@ class ProductListView(generics.GenericAPIView):
 
 
 @extend_schema_view(
-    get=extend_schema(summary="A product", responses={200: ProductSerializer, **ERROR_RESPONSES}),
+    get=extend_schema(
+        summary="A product",
+        operation_id="products_retrieve",
+        responses={200: ProductSerializer, 304: None, **ERROR_RESPONSES},
+    ),
     put=extend_schema(
         summary="Replace a product's fields (editor)",
+        operation_id="products_update",
         parameters=[IF_MATCH],
         responses=versioned_write_responses(ProductSerializer),
     ),
     patch=extend_schema(
         summary="Change some of a product's fields (editor)",
+        operation_id="products_partial_update",
         parameters=[IF_MATCH],
         responses=versioned_write_responses(ProductSerializer),
     ),
     delete=extend_schema(
         summary="Delete a product and everything in it (admin)",
+        operation_id="products_destroy",
         parameters=[IF_MATCH],
         responses=versioned_delete_responses(ProductSerializer),
     ),
 )
+@extend_schema(tags=["products"])
 class ProductDetailView(VersionedObjectMixin, generics.GenericAPIView):
     serializer_class = ProductSerializer
     permission_classes = API_PERMISSIONS
@@ -255,14 +261,16 @@ class MemberPagination(CursorPagination):
 
 
 @extend_schema_view(
-    get=extend_schema(summary="List a product's members", responses={200: MemberSerializer}),
+    get=extend_schema(summary="List a product's members", operation_id="members_list"),
     post=extend_schema(
+        operation_id="members_create",
         summary="Add a member by username or e-mail (admin)",
         request=MemberCreateSerializer,
         responses={201: MemberSerializer, **ERROR_RESPONSES},
     ),
 )
-class MemberListView(generics.GenericAPIView):
+@extend_schema(tags=["members"])
+class MemberListView(generics.ListAPIView):
     serializer_class = MemberSerializer
     permission_classes = API_PERMISSIONS
     pagination_class = MemberPagination
@@ -273,12 +281,10 @@ class MemberListView(generics.GenericAPIView):
         )
 
     def get_queryset(self):
-        return Membership.objects.select_related("user")
-
-    def get(self, request, product_id):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no product
+            return Membership.objects.none()
         product = self.product(Role.VIEWER)
-        page = self.paginate_queryset(self.get_queryset().filter(product=product))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return Membership.objects.filter(product=product).select_related("user")
 
     def post(self, request, product_id):
         product = self.product(Role.ADMIN)
@@ -301,25 +307,33 @@ class MemberRoleSerializer(serializers.Serializer):
 
 
 @extend_schema_view(
-    get=extend_schema(summary="A member", responses={200: MemberSerializer, **ERROR_RESPONSES}),
+    get=extend_schema(
+        summary="A member",
+        operation_id="members_retrieve",
+        responses={200: MemberSerializer, 304: None, **ERROR_RESPONSES},
+    ),
     put=extend_schema(
         summary="Change a member's role (admin)",
+        operation_id="members_update",
         request=MemberRoleSerializer,
         parameters=[IF_MATCH],
         responses=versioned_write_responses(MemberSerializer),
     ),
     patch=extend_schema(
         summary="Change a member's role (admin)",
+        operation_id="members_partial_update",
         request=MemberRoleSerializer,
         parameters=[IF_MATCH],
         responses=versioned_write_responses(MemberSerializer),
     ),
     delete=extend_schema(
         summary="Remove a member (admin)",
+        operation_id="members_destroy",
         parameters=[IF_MATCH],
         responses=versioned_delete_responses(MemberSerializer),
     ),
 )
+@extend_schema(tags=["members"])
 class MemberDetailView(VersionedObjectMixin, generics.GenericAPIView):
     serializer_class = MemberSerializer
     permission_classes = API_PERMISSIONS
@@ -375,8 +389,12 @@ class MemberDetailView(VersionedObjectMixin, generics.GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(
-    summary="Who you are, your products and this request's token", responses=MeSerializer
+@extend_schema_view(
+    get=extend_schema(
+        summary="Who you are, your products and this request's token",
+        operation_id="me_retrieve",
+        responses=MeSerializer,
+    )
 )
 class MeView(generics.GenericAPIView):
     serializer_class = MeSerializer
