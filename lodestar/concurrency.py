@@ -91,6 +91,9 @@ def apply_changes(
         version=F("version") + 1, **values
     )
     if updated != 1:
+        # Put the caller's object back as it was read: a refused write changes nothing.
+        for field_name, (old_value, _) in diff.items():
+            setattr(instance, field_name, old_value)
         raise VersionConflict(manager.filter(pk=instance.pk).first())
     instance.version = expected_version + 1
     return diff

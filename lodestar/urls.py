@@ -5,20 +5,20 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from products import api as products_api
 
-from . import errors, health
+from . import converters, errors  # noqa: F401 - converters registers "id"
 from .security import csp_override
 
 api_v1 = (
     [
         path("products/", products_api.ProductListView.as_view(), name="product-list"),
-        path("products/<int:pk>/", products_api.ProductDetailView.as_view(), name="product-detail"),
+        path("products/<id:pk>/", products_api.ProductDetailView.as_view(), name="product-detail"),
         path(
-            "products/<int:product_id>/members/",
+            "products/<id:product_id>/members/",
             products_api.MemberListView.as_view(),
             name="member-list",
         ),
         path(
-            "products/<int:product_id>/members/<int:pk>/",
+            "products/<id:product_id>/members/<id:pk>/",
             products_api.MemberDetailView.as_view(),
             name="member-detail",
         ),
@@ -53,8 +53,6 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", api_docs_view, name="api-docs"),
-    path("healthz", health.healthz, name="healthz"),
-    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
 ]
 

@@ -149,7 +149,15 @@ class ProductPagination(CursorPagination):
 
 
 @extend_schema_view(
-    get=extend_schema(summary="List your products", operation_id="products_list"),
+    get=extend_schema(
+        summary="List your products",
+        operation_id="products_list",
+        responses={
+            200: ProductSerializer(many=True),
+            400: ERROR_RESPONSES[400],
+            401: ERROR_RESPONSES[401],
+        },
+    ),
     post=extend_schema(
         operation_id="products_create",
         summary="Create a product (you become its admin)",
@@ -261,7 +269,11 @@ class MemberPagination(CursorPagination):
 
 
 @extend_schema_view(
-    get=extend_schema(summary="List a product's members", operation_id="members_list"),
+    get=extend_schema(
+        summary="List a product's members",
+        operation_id="members_list",
+        responses={200: MemberSerializer(many=True), **ERROR_RESPONSES},
+    ),
     post=extend_schema(
         operation_id="members_create",
         summary="Add a member by username or e-mail (admin)",
@@ -363,7 +375,7 @@ class MemberDetailView(VersionedObjectMixin, generics.GenericAPIView):
 
     def _update(self, request):
         membership = self.membership(Role.ADMIN)
-        serializer = MemberRoleSerializer(data=request.data)
+        serializer = MemberRoleSerializer(data=request.data, partial=request.method == "PATCH")
         serializer.is_valid(raise_exception=True)
         expected = self.expected_version(request, membership)
         try:
@@ -371,7 +383,7 @@ class MemberDetailView(VersionedObjectMixin, generics.GenericAPIView):
                 membership=membership,
                 by=Actor.api(request),
                 expected_version=expected,
-                role=Role(serializer.validated_data["role"]),
+                role=Role(serializer.validated_data.get("role", membership.role)),
             )
         except VersionConflict as error:
             raise self.conflict(error) from None
@@ -393,7 +405,8 @@ class MemberDetailView(VersionedObjectMixin, generics.GenericAPIView):
     get=extend_schema(
         summary="Who you are, your products and this request's token",
         operation_id="me_retrieve",
-        responses=MeSerializer,
+        tags=["me"],
+        responses={200: MeSerializer, 401: ERROR_RESPONSES[401]},
     )
 )
 class MeView(generics.GenericAPIView):

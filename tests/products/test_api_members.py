@@ -114,3 +114,17 @@ def test_member_of_another_product_is_404(team, admin_api):
     stranger = MembershipFactory()
     response = admin_api.get(f"/api/v1/products/{team.product.pk}/members/{stranger.pk}/")
     assert response.status_code == 404
+
+
+def test_patch_member_with_only_a_version_changes_nothing(team, admin_api):
+    viewer = team.membership("viewer")
+    response = admin_api.patch(members_url(team, viewer), {"version": 1})
+    assert response.status_code == 200
+    assert response.json()["role"] == "viewer"
+    assert response.json()["version"] == 1
+
+
+def test_ids_too_large_for_the_database_are_plain_404s(team, admin_api):
+    huge = "9" * 30
+    assert admin_api.get(f"/api/v1/products/{huge}/").status_code == 404
+    assert admin_api.get(f"/api/v1/products/{huge}/members/").status_code == 404

@@ -31,6 +31,8 @@ def test_apply_changes_refuses_a_stale_version_and_reports_the_current_row(db):
         apply_changes(product, expected_version=1, changes={"name": "Mine"})
     assert conflict.value.current.name == "Theirs"
     assert Product.objects.get(pk=product.pk).name == "Theirs"
+    # The refused write leaves the caller's object as it was read, not half-changed.
+    assert (product.name, product.version) == ("Before", 1)
 
 
 def test_apply_changes_without_a_change_keeps_the_version(db):

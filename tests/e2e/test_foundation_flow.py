@@ -1,0 +1,306 @@
+"""The foundation flows as a person does them in a browser: sign in, create a product, manage
+its members, respect roles, survive concurrent edits, and use an API token.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from products.models import ApiToken, Membership, Product, Role
+from tests.e2e.conftest import login
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def toast(page, text: str):
+    return page.locator("#toasts .toast", has_text=text)
+
+
+def member_row(page, username: str):
+    return page.locator("tbody tr", has_text=f"@{username}")
+
+
+def test_tpm_creates_product_and_adds_member(page, live_server, browser_errors):
+    tpm = UserFactory(username="tess", first_name="Tess", last_name="Ortega")
+    UserFactory(username="dana", email="dana@example.com", first_name="Dana", last_name="Wu")
+
+    login(page, live_server, tpm)
+    expect(page.get_by_role("heading", name="No products yet")).to_be_visible()
+    page.get_by_role("link", name="Create your first product").click()
+    expect(page).to_have_url(re.compile(r"/products/new/$"))
+    expect(page.get_by_role("heading", name="New product", level=1)).to_be_visible()
+
+    # An empty form is refused with the error next to the Name field, and creates nothing.
+    page.get_by_role("button", name="Create product").click()
+    expect(page.get_by_role("alert")).to_have_text("Please correct the highlighted field.")
+    name = page.get_by_label("Name")
+    expect(page.locator(".field", has=name)).to_have_class(re.compile(r"\bfield-invalid\b"))
+    expect(page.locator("#id_name_error")).to_have_text("This field is required.")
+    expect(name).to_have_attribute("aria-invalid", "true")
+    expect(name).to_have_accessible_description(re.compile("This field is required."))
+    assert not Product.objects.exists()
+
+    name.fill("Atlas Routing")
+    page.get_by_label("Description").fill("Route planning for regional carriers.")
+    page.get_by_role("button", name="Create product").click()
+
+    product = Product.objects.get(name="Atlas Routing")
+    expect(page).to_have_url(re.compile(rf"/products/{product.pk}/$"))
+    expect(page.get_by_role("heading", name="Atlas Routing", level=1)).to_be_visible()
+    expect(page.locator(".lede")).to_have_text("Route planning for regional carriers.")
+    expect(page.locator(".header-meta .badge-role")).to_have_text("Admin")
+    expect(toast(page, "Created Atlas Routing. You are its admin.")).to_be_visible()
+
+    sidebar = page.get_by_role("navigation", name="Atlas Routing")
+    sidebar.get_by_role("link", name="Members").click()
+    expect(page).to_have_url(re.compile(rf"/products/{product.pk}/members/$"))
+    expect(sidebar.get_by_role("link", name="Members")).to_have_attribute("aria-current", "page")
+
+    # Add an existing user by e-mail as a viewer.
+    add_form = page.locator("form", has=page.get_by_role("heading", name="Add a member"))
+    add_form.get_by_label("Username or e-mail").fill("dana@example.com")
+    add_form.get_by_label("Role").select_option(label="Viewer")
+    add_form.get_by_role("button", name="Add member").click()
+    expect(toast(page, "Added Dana Wu as viewer.")).to_be_visible()
+    dana = member_row(page, "dana")
+    expect(dana).to_contain_text("Dana Wu")
+    expect(dana).to_contain_text("dana@example.com")
+    expect(dana.get_by_label("Role of dana")).to_have_value("viewer")
+    expect(page.locator("tbody tr")).to_have_count(2)
+    assert Membership.objects.get(product=product, user__username="dana").role == Role.VIEWER
+
+    # Someone who has no account: the error sits next to the field, nobody is added.
+    browser_errors.expect_http_status(400)
+    add_form.get_by_label("Username or e-mail").fill("nobody")
+    add_form.get_by_role("button", name="Add member").click()
+    user_field = add_form.get_by_label("Username or e-mail")
+    expect(page.locator("#id_user_error")).to_have_text(
+        "No active user has the username or e-mail “nobody”."
+    )
+    expect(user_field).to_have_attribute("aria-invalid", "true")
+    expect(user_field).to_have_value("nobody")
+    expect(page.locator("tbody tr")).to_have_count(2)
+    assert Membership.objects.filter(product=product).count() == 2
+
+
+def test_admin_changes_role_inline_with_htmx(page, live_server, team):
+    contributor = team.membership("contributor")
+    login(page, live_server, team.admin)
+    page.goto(f"/products/{team.product.pk}/members/")
+
+    row = page.locator(f"#member-{contributor.pk}")
+    select = row.get_by_label("Role of contributor-user")
+    version = row.locator(".role-form input[name=version]")
+    expect(select).to_have_value("contributor")
+    expect(version).to_have_value(str(contributor.version))
+    # With JavaScript on, the select saves by itself: its fallback Save button is hidden.
+    expect(row.get_by_role("button", name="Save")).to_be_hidden()
+
+    # A full page load would wipe this marker.
+    page.evaluate("window.__lodestarNoReload = 'still here'")
+    # htmx wires up swapped-in content once it settles (20 ms later); a user is never faster
+    # than that, but Playwright is, so the test waits for each settle before the next change.
+    page.evaluate(
+        "window.__settled = 0;"
+        "document.addEventListener('htmx:afterSettle', () => { window.__settled += 1; })"
+    )
+    with page.expect_response(re.compile(r"/role/$")) as response_info:
+        select.select_option("editor")
+    assert response_info.value.status == 200
+    assert response_info.value.request.headers.get("hx-request") == "true"
+    expect(row.get_by_role("status")).to_have_text("Saved")
+    expect(select).to_have_value("editor")
+    expect(version).to_have_value(str(contributor.version + 1))  # the row was swapped in
+    assert page.evaluate("window.__lodestarNoReload") == "still here"
+    assert team.membership("contributor").role == Role.EDITOR
+
+    # The swapped-in row carries the new version, so a second change saves too.
+    page.wait_for_function("window.__settled >= 1")
+    with page.expect_response(re.compile(r"/role/$")) as response_info:
+        select.select_option("viewer")
+    assert response_info.value.status == 200
+    expect(version).to_have_value(str(contributor.version + 2))
+    expect(row.get_by_role("status")).to_have_text("Saved")
+    expect(row.get_by_role("alert")).to_have_count(0)
+    assert team.membership("contributor").role == Role.VIEWER
+    assert page.evaluate("window.__lodestarNoReload") == "still here"
+
+    page.reload()
+    assert page.evaluate("window.__lodestarNoReload") is None
+    expect(page.get_by_label("Role of contributor-user")).to_have_value("viewer")
+    expect(page.locator(f"#member-{contributor.pk}").get_by_role("status")).to_have_count(0)
+
+
+def test_remove_member_asks_for_confirmation(page, live_server, team):
+    viewer = team.viewer
+    name = viewer.get_full_name()
+    login(page, live_server, team.admin)
+    page.goto(f"/products/{team.product.pk}/members/")
+    row = member_row(page, "viewer-user")
+    dialog = page.get_by_role("dialog", name=f"Remove {name}?")
+    expect(dialog).to_be_hidden()
+
+    # Cancel closes the dialog and changes nothing.
+    row.get_by_role("button", name="Remove…").click()
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text(f"They lose access to everything in {team.product.name}")
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    expect(row).to_be_visible()
+    assert Membership.objects.filter(product=team.product, user=viewer).exists()
+
+    # Confirming removes them.
+    row.get_by_role("button", name="Remove…").click()
+    dialog.get_by_role("button", name="Remove member").click()
+    expect(toast(page, f"Removed {name} from {team.product.name}.")).to_be_visible()
+    expect(member_row(page, "viewer-user")).to_have_count(0)
+    expect(page.locator("tbody tr")).to_have_count(3)
+    assert not Membership.objects.filter(product=team.product, user=viewer).exists()
+
+
+def _assert_read_only(page) -> None:
+    expect(page.get_by_role("link", name="Edit product")).to_have_count(0)
+    expect(page.get_by_role("link", name="Product settings")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Add a member")).to_have_count(0)
+    expect(page.get_by_role("combobox")).to_have_count(0)
+    expect(page.get_by_role("button", name="Remove…")).to_have_count(0)
+    # The one form that posts anything is the user menu's "Log out".
+    post_forms = page.locator("form[method=post]")
+    expect(post_forms).to_have_count(1)
+    expect(page.locator(".user-menu form[method=post]")).to_have_count(1)
+    expect(post_forms.locator("button")).to_have_text("Log out")
+
+
+def test_viewer_sees_no_edit_controls(page, live_server, team, browser_errors):
+    product = team.product
+    login(page, live_server, team.viewer)
+
+    page.goto(f"/products/{product.pk}/")
+    expect(page.get_by_role("heading", name=product.name, level=1)).to_be_visible()
+    expect(page.locator(".header-meta .badge-role")).to_have_text("Viewer")
+    _assert_read_only(page)
+
+    page.get_by_role("link", name="All members →").click()
+    expect(page).to_have_url(re.compile(rf"/products/{product.pk}/members/$"))
+    expect(page.locator("tbody tr")).to_have_count(4)
+    expect(member_row(page, "editor-user").locator(".badge-role")).to_have_text("Editor")
+    _assert_read_only(page)
+
+    page.get_by_role("navigation", name=product.name).get_by_role("link", name="Activity").click()
+    expect(page.get_by_role("heading", name="Activity", level=1)).to_be_visible()
+    _assert_read_only(page)
+
+    browser_errors.expect_http_status(403)
+    response = page.goto(f"/products/{product.pk}/settings/")
+    assert response.status == 403
+    expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("This needs the editor role; you are viewer.")
+    expect(page.get_by_label("Name")).to_have_count(0)
+
+
+def test_stale_save_shows_conflict_instead_of_overwriting(page, context, live_server, team):
+    product = team.product
+    original_name, original_description = product.name, product.description
+    settings_url = f"/products/{product.pk}/settings/"
+    login(page, live_server, team.editor)
+
+    tab_a = page
+    tab_b = context.new_page()
+    tab_a.goto(settings_url)
+    tab_b.goto(settings_url)
+    expect(tab_b.get_by_label("Name")).to_have_value(original_name)
+
+    tab_a.get_by_label("Name").fill("Atlas Fleet Platform 2")
+    tab_a.get_by_role("button", name="Save").click()
+    expect(toast(tab_a, "Saved.")).to_be_visible()
+    expect(tab_a.get_by_label("Name")).to_have_value("Atlas Fleet Platform 2")
+
+    # Tab B still shows the old version; its save must not overwrite tab A's.
+    tab_b.get_by_label("Description").fill("Live ETAs for every truck.")
+    tab_b.get_by_role("button", name="Save").click()
+    conflict = tab_b.locator("section.conflict")
+    expect(conflict).to_be_visible()
+    expect(conflict.get_by_role("heading")).to_have_text(
+        "Someone else saved this while you were editing"
+    )
+    expect(conflict.get_by_role("columnheader")).to_have_text(
+        ["Field", "Yours (not saved)", "Theirs (saved now)"]
+    )
+    name_row = conflict.get_by_role("row", name=re.compile(r"^Name"))
+    expect(name_row.get_by_role("cell")).to_have_text([original_name, "Atlas Fleet Platform 2"])
+    description_row = conflict.get_by_role("row", name=re.compile(r"^Description"))
+    expect(description_row.get_by_role("cell")).to_have_text(
+        ["Live ETAs for every truck.", original_description]
+    )
+    expect(conflict.get_by_role("link", name="Keep theirs")).to_have_attribute("href", settings_url)
+    expect(toast(tab_b, "Saved.")).to_have_count(0)
+
+    product.refresh_from_db()
+    assert product.name == "Atlas Fleet Platform 2"
+    assert product.description == original_description
+
+    # Saving again now means "keep mine": the form carries the current version.
+    expect(tab_b.get_by_label("Description")).to_have_value("Live ETAs for every truck.")
+    kept_name = tab_b.get_by_label("Name").input_value()
+    tab_b.get_by_role("button", name="Save").click()
+    expect(toast(tab_b, "Saved.")).to_be_visible()
+    expect(tab_b.locator("section.conflict")).to_have_count(0)
+    saved = Product.objects.get(pk=product.pk)
+    assert saved.description == "Live ETAs for every truck."
+    assert saved.name == kept_name
+    assert saved.version == product.version + 1
+
+
+def test_api_token_is_shown_once_and_works(page, live_server, team):
+    user = team.editor
+    api_me = f"{live_server.url}/api/v1/me/"
+    login(page, live_server, user)
+    page.goto("/settings/tokens/")
+    expect(page.get_by_text("No tokens yet.")).to_be_visible()
+
+    page.get_by_label("Name").fill("CI release sync")
+    page.get_by_label("Scope").select_option(label="Read and write")
+    with page.expect_response(
+        lambda response: (
+            response.url.endswith("/settings/tokens/") and response.request.method == "POST"
+        )
+    ) as response_info:
+        page.get_by_role("button", name="Create token").click()
+    assert response_info.value.headers["cache-control"] == "no-store"
+    expect(
+        page.get_by_role("heading", name="Copy your new token “CI release sync” now")
+    ).to_be_visible()
+    secret = page.locator("#new-token").input_value()
+    assert secret.startswith("lsr_")
+    token = ApiToken.objects.get(user=user, name="CI release sync")
+    assert token.key_hash == ApiToken.hash_secret(secret)
+
+    response = page.request.get(api_me, headers={"Authorization": f"Bearer {secret}"})
+    assert response.status == 200
+    me = response.json()
+    assert me["username"] == user.username
+    assert me["token"]["name"] == "CI release sync"
+    assert me["token"]["scope"] == "write"
+
+    # Shown once: a fresh load of the page lists the token but not its secret.
+    page.goto("/settings/tokens/")
+    expect(page.locator("#new-token")).to_have_count(0)
+    assert secret not in page.content()
+    row = page.locator("tbody tr", has_text="CI release sync")
+    expect(row).to_contain_text(f"{token.display_prefix}…")
+    expect(row).to_contain_text("Read and write")
+    expect(row.locator("td").nth(3)).to_contain_text("ago")  # last used: just now
+
+    row.get_by_role("button", name="Revoke…").click()
+    dialog = page.get_by_role("dialog", name="Revoke “CI release sync”?")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Revoke token").click()
+    expect(toast(page, "Revoked “CI release sync”. Clients using it now get 401.")).to_be_visible()
+    expect(row.locator(".badge-revoked")).to_have_text("Revoked")
+    expect(row.get_by_role("button", name="Revoke…")).to_have_count(0)
+
+    response = page.request.get(api_me, headers={"Authorization": f"Bearer {secret}"})
+    assert response.status == 401
