@@ -104,9 +104,13 @@ class Command(BaseCommand):
         now = timezone.now()
         entries = list(Activity.objects.filter(product=fleet).order_by("id"))
         for age, entry in zip(range(len(entries), 0, -1), entries, strict=True):
-            Activity.objects.filter(pk=entry.pk).update(
-                created_at=now - datetime.timedelta(days=age * 3, hours=age * 2)
-            )
+            entry.created_at = now - datetime.timedelta(days=age * 3, hours=age * 2)
+            Activity.objects.filter(pk=entry.pk).update(created_at=entry.created_at)
+        # The product's own timestamps agree with its history.
+        Product.objects.filter(pk=fleet.pk).update(
+            created_at=entries[0].created_at,
+            updated_at=next(e for e in reversed(entries) if e.verb == "updated").created_at,
+        )
 
     def _print_logins(self) -> None:
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/"))

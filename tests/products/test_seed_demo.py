@@ -1,0 +1,50 @@
+from io import StringIO
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from products.models import Activity, Membership, Product, Role
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_seed_demo_creates_the_personas_and_says_how_to_sign_in(db):
+    output = seed()
+    assert "lodestar-demo" in output
+    fleet = Product.objects.get(name="Atlas Fleet Platform")
+    roles = dict(Membership.objects.filter(product=fleet).values_list("user__username", "role"))
+    assert roles == {
+        "priya": Role.ADMIN,
+        "maya": Role.EDITOR,
+        "diego": Role.CONTRIBUTOR,
+        "helen": Role.VIEWER,
+    }
+    for username in roles:
+        assert username in output
+        assert get_user_model().objects.get(username=username).check_password("lodestar-demo")
+    # The history reads as a story over past weeks, ending with the latest change.
+    history = list(Activity.objects.for_product(fleet))
+    assert history[0].verb == "changed role of"
+    assert history[-1].verb == "created"
+    assert fleet.updated_at <= history[0].created_at
+
+
+def test_seed_demo_twice_duplicates_nothing(db):
+    seed()
+    counts = (
+        get_user_model().objects.count(),
+        Product.objects.count(),
+        Membership.objects.count(),
+        Activity.objects.count(),
+    )
+    seed()
+    assert counts == (
+        get_user_model().objects.count(),
+        Product.objects.count(),
+        Membership.objects.count(),
+        Activity.objects.count(),
+    )
