@@ -101,10 +101,19 @@ class CursorPagination(pagination.CursorPagination):
     ordering = "-id"
 
     def decode_cursor(self, request):
+        invalid = exceptions.ValidationError({"cursor": ["This cursor is not valid."]})
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except exceptions.NotFound:
-            raise exceptions.ValidationError({"cursor": ["This cursor is not valid."]}) from None
+            raise invalid from None
+        # DRF decodes any base64 it is given; every list here is ordered by id, so a position
+        # that is not a whole number was not made by us.
+        if cursor is not None and cursor.position is not None:
+            try:
+                int(cursor.position)
+            except ValueError:
+                raise invalid from None
+        return cursor
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -190,14 +199,21 @@ class VersionedObjectMixin:
             return exceptions.NotFound("This object was deleted.")
         return PreconditionFailed(self.get_serializer(error.current).data)
 
+    def etag(self, instance) -> str:
+        """The row's version; views whose body depends on more (the caller's role) extend it,
+        so that a cached copy is not revalidated after that changed."""
+        return instance.etag
+
     def object_response(self, instance, status_code: int = status.HTTP_200_OK) -> Response:
         response = Response(self.get_serializer(instance).data, status=status_code)
-        response["ETag"] = instance.etag
+        response["ETag"] = self.etag(instance)
         return response
 
     def not_modified(self, request, instance) -> Response | None:
-        if request.headers.get("If-None-Match") == instance.etag:
+        etag = self.etag(instance)
+        candidates = [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]
+        if any(tag.removeprefix("W/") == etag for tag in candidates):
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
-            response["ETag"] = instance.etag
+            response["ETag"] = etag
             return response
         return None

@@ -45,7 +45,9 @@ def parse_version(raw: Any) -> int:
         text = str(raw).strip()
         if text.startswith("W/"):
             text = text[2:]
-        text = text.strip('"')
+        # An ETag may carry more than the version after a dash (e.g. "3-editor" where the
+        # body also shows the caller's role); only the version matters for a write.
+        text = text.strip('"').split("-", 1)[0]
         if not text.isdigit():
             raise InvalidVersion(
                 "The version must be a positive whole number, as sent in the ETag header."

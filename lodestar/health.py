@@ -4,6 +4,7 @@
 over plain HTTP, so the probes must not depend on ALLOWED_HOSTS or the HTTPS redirect.
 """
 
+import logging
 import threading
 
 from django.conf import settings
@@ -11,6 +12,8 @@ from django.db import connection, connections
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+logger = logging.getLogger(__name__)
 
 
 @require_safe
@@ -20,13 +23,20 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+def _failure(part: str, error: Exception) -> str:
+    """The probe is public: it names the kind of failure; host names and credentials that an
+    error message may carry go to the log only."""
+    logger.warning("readyz: %s check failed: %s", part, error)
+    return type(error).__name__
+
+
 def _check_database() -> str | None:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception as error:  # any failure means "not ready"; the message says which
-        return f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error) else ''}"
+    except Exception as error:  # any failure means "not ready"
+        return _failure("database", error)
     return None
 
 
@@ -46,7 +56,8 @@ def _within_timeout(check) -> str | None:
     thread.start()
     thread.join(timeout)
     if thread.is_alive():
-        return f"TimeoutError: no answer within {timeout} s"
+        logger.warning("readyz: a check gave no answer within %s s", timeout)
+        return "TimeoutError"
     return outcome.get("problem", "error: the check did not finish")
 
 
@@ -61,7 +72,7 @@ def _check_broker() -> str | None:
         )
         client.ping()
     except Exception as error:
-        return f"{type(error).__name__}: {error}"
+        return _failure("broker", error)
     return None
 
 

@@ -33,6 +33,11 @@ def token_of(request) -> ApiToken | None:
     return request.auth if isinstance(request.auth, ApiToken) else None
 
 
+def product_etag(product: Product) -> str:
+    """A product's body shows the caller's role, so its ETag carries the role too."""
+    return f'"{product.version}-{product.role}"'
+
+
 class TokenScopePermission(permissions.BasePermission):
     """A read-scoped token may only read, whatever its user's role."""
 
@@ -187,7 +192,7 @@ class ProductListView(generics.ListAPIView):
         )
         product.role = Role.ADMIN
         response = Response(self.get_serializer(product).data, status=status.HTTP_201_CREATED)
-        response["ETag"] = product.etag
+        response["ETag"] = product_etag(product)
         response["Location"] = reverse("api:product-detail", args=[product.pk])
         return response
 
@@ -227,6 +232,9 @@ class ProductDetailView(VersionedObjectMixin, generics.GenericAPIView):
         return product_for(
             self.request.user, self.kwargs["pk"], minimum_role, token=token_of(self.request)
         )
+
+    def etag(self, product: Product) -> str:
+        return product_etag(product)
 
     def get(self, request, pk):
         product = self.product(Role.VIEWER)
@@ -310,6 +318,7 @@ class MemberListView(generics.ListAPIView):
         )
         response = Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
         response["ETag"] = membership.etag
+        response["Location"] = reverse("api:member-detail", args=[product.pk, membership.pk])
         return response
 
 

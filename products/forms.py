@@ -41,7 +41,7 @@ class MemberAddForm(forms.Form):
             attrs={"autocomplete": "off", "placeholder": "e.g. dana@example.com"}
         ),
     )
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.CONTRIBUTOR)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
 
 
 class MemberRoleForm(forms.Form):

@@ -101,15 +101,6 @@ class TokenScope(models.TextChoices):
     WRITE = "write", "Read and write"
 
 
-class ApiTokenQuerySet(models.QuerySet):
-    def usable(self) -> "ApiTokenQuerySet":
-        """Tokens that authenticate: not revoked and not past their expiry."""
-        now = timezone.now()
-        return self.filter(revoked_at__isnull=True).filter(
-            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
-        )
-
-
 class ApiToken(models.Model):
     """A personal API token. Only its SHA-256 is stored; the secret is shown once at creation.
 
@@ -135,8 +126,6 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-
-    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = "API token"
@@ -188,8 +177,15 @@ class Activity(models.Model):
     Rows are written once by ``products.activity.activity_record`` and never edited.
     """
 
+    # No database constraint: the log keeps which product an entry belonged to even after the
+    # product is deleted (rewriting entries to NULL would edit the log).
     product = models.ForeignKey(
-        Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="activity"
+        Product,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="activity",
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

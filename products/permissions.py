@@ -43,16 +43,6 @@ def product_for(user, product_id, minimum_role: Role, *, token: ApiToken | None 
     return product
 
 
-def role_in(user, product: Product) -> Role | None:
-    """The user's role in ``product``, or None for non-members."""
-    if not user.is_authenticated:
-        return None
-    role = (
-        Membership.objects.filter(product=product, user=user).values_list("role", flat=True).first()
-    )
-    return Role(role) if role else None
-
-
 def products_visible_to(user, *, token: ApiToken | None = None):
     """The products a user (and their token, if limited) may see, with ``role`` annotated."""
     if not user.is_authenticated:

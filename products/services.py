@@ -8,7 +8,7 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -51,7 +51,7 @@ def product_delete(*, product: Product, by: Actor, expected_version: int) -> Non
         actor=by,
         verb="deleted",
         target=product,
-        product=None,
+        product=product,
         changes={"name": [product.name, None]},
     )
     delete_versioned(product, expected_version=expected_version)
@@ -76,9 +76,15 @@ def _find_user(identifier: str):
 def membership_add(*, product: Product, by: Actor, identifier: str, role: Role) -> Membership:
     """Add an existing user (found by username or e-mail) to a product with ``role``."""
     user = _find_user(identifier)
+    already = ValidationError({"user": f"{user.get_username()} is already a member."})
     if Membership.objects.filter(product=product, user=user).exists():
-        raise ValidationError({"user": f"{user.get_username()} is already a member."})
-    membership = Membership.objects.create(product=product, user=user, role=role)
+        raise already
+    try:
+        # The unique constraint decides when two admins add the same person at once.
+        with transaction.atomic():
+            membership = Membership.objects.create(product=product, user=user, role=role)
+    except IntegrityError:
+        raise already from None
     activity_record(
         actor=by,
         verb="added",
@@ -112,8 +118,8 @@ def membership_change_role(
 ) -> dict[str, list]:
     """Change a member's role; the product always keeps at least one admin."""
     admin_ids = _lock_admins(membership.product)
-    current = Membership.objects.get(pk=membership.pk)
-    if current.version != expected_version:
+    current = Membership.objects.filter(pk=membership.pk).first()
+    if current is None or current.version != expected_version:
         raise VersionConflict(current)
     if role != Role.ADMIN:
         _refuse_last_admin(current, admin_ids, "demote")

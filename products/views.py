@@ -3,7 +3,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from lodestar.concurrency import VersionConflict
 
@@ -90,6 +92,11 @@ def product_settings(request, product_id):
                     product=product, by=Actor.web(request), expected_version=expected, **changes
                 )
             except VersionConflict as error:
+                if error.current is None:
+                    messages.error(
+                        request, "This product was deleted meanwhile; nothing was saved."
+                    )
+                    return redirect("products:list")
                 conflict = _conflict_rows(form, changes, error.current)
                 # Re-rendered with the current version: saving again means "keep mine".
                 form = ProductSettingsForm(data={**changes, "version": error.current.version})
@@ -147,28 +154,27 @@ def product_delete_view(request, product_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_list(request, product_id):
-    product = product_for(request.user, product_id, Role.VIEWER)
-    is_admin = product.role.includes(Role.ADMIN)
+    minimum = Role.ADMIN if request.method == "POST" else Role.VIEWER
+    product = product_for(request.user, product_id, minimum)
+    is_admin = product.role.can_admin
     add_form = MemberAddForm(request.POST or None) if is_admin else None
-    if request.method == "POST":
-        product_for(request.user, product_id, Role.ADMIN)
-        if add_form.is_valid():
-            try:
-                membership = membership_add(
-                    product=product,
-                    by=Actor.web(request),
-                    identifier=add_form.cleaned_data["user"],
-                    role=Role(add_form.cleaned_data["role"]),
-                )
-            except ValidationError as error:
-                _add_service_errors(add_form, error)
-            else:
-                messages.success(
-                    request,
-                    f"Added {membership.user.get_full_name() or membership.user.username} "
-                    f"as {membership.get_role_display().lower()}.",
-                )
-                return redirect("products:members", product_id=product.pk)
+    if request.method == "POST" and add_form.is_valid():
+        try:
+            membership = membership_add(
+                product=product,
+                by=Actor.web(request),
+                identifier=add_form.cleaned_data["user"],
+                role=Role(add_form.cleaned_data["role"]),
+            )
+        except ValidationError as error:
+            _add_service_errors(add_form, error)
+        else:
+            messages.success(
+                request,
+                f"Added {membership.user.get_full_name() or membership.user.username} "
+                f"as {membership.get_role_display().lower()}.",
+            )
+            return redirect("products:members", product_id=product.pk)
     members = Membership.objects.for_member_list(product)
     return render(
         request,
@@ -200,7 +206,7 @@ def member_role(request, product_id, membership_id):
     form = MemberRoleForm(request.POST)
     row_error = None
     if not form.is_valid():
-        row_error = "Choose one of the roles."
+        row_error = "The change could not be read; reload the page and try again."
     else:
         try:
             membership_change_role(
@@ -221,6 +227,15 @@ def member_role(request, product_id, membership_id):
         except ValidationError as error:
             membership.refresh_from_db(fields=["role", "version"])
             row_error = " ".join(error.messages)
+    if (
+        row_error is None
+        and membership.user_id == request.user.pk
+        and membership.role != Role.ADMIN
+    ):
+        # Admins who step down lose the controls on this page: show it anew, not a stale row.
+        messages.success(request, f"You are now {membership.role}; admins manage members.")
+        url = reverse("products:members", args=[product_id])
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     if request.htmx:
         return render(
             request,
@@ -273,15 +288,19 @@ def activity_list(request, product_id):
     return render(request, "products/activity.html", {"product": product, "page": page})
 
 
+# The new secret travels to the page that shows it through the session, popped on display:
+# the create request redirects, so reloading that page can't create a second token.
+NEW_TOKEN_SESSION_KEY = "new_api_token"  # noqa: S105 - a session key, not a secret
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def token_list(request):
     products = products_visible_to(request.user).order_by("name")
     form = ApiTokenForm(request.POST or None, products=products)
-    created = None
     if request.method == "POST" and form.is_valid():
         try:
-            created = api_token_create(
+            token, secret = api_token_create(
                 by=Actor.web(request),
                 name=form.cleaned_data["name"],
                 scope=form.cleaned_data["scope"],
@@ -291,21 +310,23 @@ def token_list(request):
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
-            form = ApiTokenForm(products=products)
-    tokens = ApiToken.objects.filter(user=request.user).select_related("product")
+            request.session[NEW_TOKEN_SESSION_KEY] = {"id": token.pk, "secret": secret}
+            return redirect("products:tokens")
+    created = request.session.pop(NEW_TOKEN_SESSION_KEY, None) if request.method == "GET" else None
+    tokens = list(ApiToken.objects.filter(user=request.user).select_related("product"))
+    created_token = next((t for t in tokens if created and t.pk == created["id"]), None)
     response = render(
         request,
         "products/tokens.html",
         {
             "form": form,
             "tokens": tokens,
-            "created_token": created[0] if created else None,
-            "created_secret": created[1] if created else None,
+            "created_token": created_token,
+            "created_secret": created["secret"] if created_token else None,
         },
         status=400 if form.errors else 200,
     )
-    if created:
-        # The secret is in this response only (never stored), so it must not be cached either.
+    if created_token:
         response["Cache-Control"] = "no-store"
     return response
 

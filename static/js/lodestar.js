@@ -2,9 +2,6 @@
 (function () {
   "use strict";
 
-  // Controls that only matter without JavaScript (e.g. a row's Save button next to a select
-  // that htmx saves on change) hide under this class.
-  document.documentElement.classList.add("js");
 
   // Native <dialog> confirmations: a button with data-dialog-open="id" opens one,
   // data-dialog-close inside it closes it. Without JS the opener does nothing harmful.

@@ -98,6 +98,16 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         pytest.param(
             {"DATABASE_CONN_MAX_AGE": "forever"}, "DATABASE_CONN_MAX_AGE", id="conn-max-age"
         ),
+        pytest.param({"DJANGO_LOG_LEVEL": "loud"}, "DJANGO_LOG_LEVEL", id="log-level"),
+        pytest.param({"DJANGO_TIME_ZONE": "Nope/Nowhere"}, "DJANGO_TIME_ZONE", id="time-zone"),
+        pytest.param(
+            {"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "k" * 60, "DJANGO_HSTS_SECONDS": "-5"},
+            "DJANGO_HSTS_SECONDS",
+            id="negative-hsts",
+        ),
+        pytest.param(
+            {"CELERY_TASK_TIME_LIMIT": "10"}, "CELERY_TASK_TIME_LIMIT", id="task-time-limit"
+        ),
     ],
 )
 def test_a_bad_setting_stops_the_start_naming_the_variable(tmp_path, variables, named):

@@ -20,7 +20,7 @@ def test_create_product_makes_the_caller_its_admin(db, team):
     assert body["name"] == "Atlas Billing"
     assert body["role"] == "admin"
     assert body["version"] == 1
-    assert response["ETag"] == '"1"'
+    assert response["ETag"] == '"1-admin"'
     assert body["html_url"] == f"http://testserver/products/{body['id']}/"
     assert response["Location"] == f"/api/v1/products/{body['id']}/"
     assert Membership.objects.get(product_id=body["id"], user=team.outsider).role == Role.ADMIN
@@ -53,17 +53,34 @@ def test_product_detail_carries_etag_and_answers_304_when_unchanged(team, editor
     url = f"/api/v1/products/{team.product.pk}/"
     first = editor_api.get(url)
     assert first.status_code == 200
-    assert first["ETag"] == '"1"'
-    again = editor_api.get(url, HTTP_IF_NONE_MATCH='"1"')
+    assert first["ETag"] == '"1-editor"'
+    again = editor_api.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
     assert again.content == b""
+    assert editor_api.get(url, HTTP_IF_NONE_MATCH=f'"0-x", W/{first["ETag"]}').status_code == 304
+
+
+def test_a_cached_product_is_not_revalidated_after_the_callers_role_changed(team):
+    url = f"/api/v1/products/{team.product.pk}/"
+    client = client_for(team.contributor, token_scope="read")
+    etag = client.get(url)["ETag"]
+    Membership.objects.filter(product=team.product, user=team.contributor).update(role="editor")
+    fresh = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert fresh.status_code == 200
+    assert fresh.json()["role"] == "editor"
+
+
+def test_the_etag_read_is_accepted_as_if_match(team, editor_api):
+    url = f"/api/v1/products/{team.product.pk}/"
+    etag = editor_api.get(url)["ETag"]
+    assert editor_api.patch(url, {"name": "Echoed"}, HTTP_IF_MATCH=etag).status_code == 200
 
 
 def test_update_with_if_match_saves_and_bumps_version(team, editor_api):
     url = f"/api/v1/products/{team.product.pk}/"
     response = editor_api.patch(url, {"name": "Atlas Fleet"}, HTTP_IF_MATCH='"1"')
     assert response.status_code == 200
-    assert response["ETag"] == '"2"'
+    assert response["ETag"] == '"2-editor"'
     assert response.json()["name"] == "Atlas Fleet"
     assert Product.objects.get(pk=team.product.pk).version == 2
 
@@ -152,6 +169,17 @@ def test_product_list_pages_with_a_cursor(team):
     seen = {p["id"] for p in first["results"]} | {p["id"] for p in second["results"]}
     assert len(seen) == 6
     assert client.get("/api/v1/products/", {"cursor": "garbage"}).status_code == 400
+
+
+def test_a_forged_cursor_is_a_400_not_a_crash(team):
+    import base64
+
+    client = client_for(team.viewer, token_scope="read")
+    forged = base64.b64encode(b"p=abc").decode()
+    for url in ["/api/v1/products/", f"/api/v1/products/{team.product.pk}/members/"]:
+        response = client.get(url, {"cursor": forged})
+        assert response.status_code == 400
+        assert "cursor" in response.json()["error"]["fields"]
 
 
 def test_page_size_is_capped_at_100(team):

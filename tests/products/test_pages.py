@@ -141,6 +141,18 @@ def test_last_admin_demotion_is_refused_in_the_row(team, client):
     assert Membership.objects.get(pk=admin.pk).role == Role.ADMIN
 
 
+def test_admin_who_steps_down_gets_the_page_anew_without_admin_controls(team, client):
+    MembershipFactory(product=team.product, role=Role.ADMIN)  # someone else stays admin
+    client.force_login(team.admin)
+    admin = team.membership("admin")
+    url = reverse("products:member-role", args=[team.product.pk, admin.pk])
+    response = client.post(url, {"role": "editor", "version": 1}, HTTP_HX_REQUEST="true")
+    assert response["HX-Redirect"] == reverse("products:members", args=[team.product.pk])
+    page = client.get(response["HX-Redirect"]).content.decode()
+    assert "You are now editor" in page
+    assert "Add a member" not in page
+
+
 def test_stale_settings_save_shows_both_versions_and_overwrites_nothing(team, client):
     client.force_login(team.editor)
     url = reverse("products:settings", args=[team.product.pk])
@@ -264,3 +276,14 @@ def test_non_member_gets_404_on_every_product_page_even_with_an_unknown_id(team,
     client.force_login(team.outsider)
     assert client.get(reverse("products:detail", args=[999999])).status_code == 404
     assert client.get(reverse("products:detail", args=[team.product.pk])).status_code == 404
+
+
+def test_an_expired_form_explains_itself(team):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(team.editor)
+    response = client.post(reverse("products:create"), {"name": "No token"})
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()
+    assert not Product.objects.filter(name="No token").exists()

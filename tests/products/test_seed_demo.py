@@ -8,7 +8,8 @@ from products.models import Activity, Membership, Product, Role
 
 def seed() -> str:
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    # Tests run with DEBUG off, as production does; --force is what a demo server would use.
+    call_command("seed_demo", "--force", stdout=out)
     return out.getvalue()
 
 
@@ -48,3 +49,23 @@ def test_seed_demo_twice_duplicates_nothing(db):
         Membership.objects.count(),
         Activity.objects.count(),
     )
+
+
+def test_seed_demo_after_a_rename_creates_no_second_product(db):
+    seed()
+    Product.objects.filter(name="Atlas Fleet Platform").update(name="Atlas Fleet")
+    seed()
+    assert not Product.objects.filter(name="Atlas Fleet Platform").exists()
+    assert Product.objects.count() == 2
+
+
+def test_seed_demo_refuses_production_without_force(db, settings):
+    import pytest
+    from django.core.management import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DJANGO_DEBUG is off"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not Product.objects.exists()
+    call_command("seed_demo", "--force", stdout=StringIO())
+    assert Product.objects.count() == 2

@@ -1,12 +1,13 @@
 import datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from products.activity import Actor
-from products.models import Activity, Channel, Membership, Product, Role
+from products.models import Activity, Membership, Product, Role
 from products.services import (
     membership_add,
     membership_change_role,
@@ -50,7 +51,19 @@ DRIVER_APP = {
 class Command(BaseCommand):
     help = "Create the demo users and products (safe to run again: nothing is duplicated)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even with DJANGO_DEBUG off (the demo users share a published password).",
+        )
+
+    def handle(self, *args, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "Refusing to create demo users with a published password on a production "
+                "instance (DJANGO_DEBUG is off). Use --force if this is a demo server."
+            )
         with transaction.atomic():
             people = self._people()
             fleet = self._product(FLEET, owner=people["priya"], people=people)
@@ -73,10 +86,14 @@ class Command(BaseCommand):
         return people
 
     def _product(self, spec: dict, *, owner, people) -> Product | None:
-        """Create the product with its members; None if it already exists."""
-        if Product.objects.filter(name=spec["name"]).exists():
+        """Create the product with its members; None if it was seeded before.
+
+        A demo product is recognised by its owner being an admin somewhere, not by its name,
+        so renaming it (as the README's API example does) doesn't make a second one appear.
+        """
+        if Membership.objects.filter(user=owner, role=Role.ADMIN).exists():
             return None
-        by = Actor(user=owner, channel=Channel.WEB)
+        by = Actor.task("seed_demo", user=owner)
         product = product_create(by=by, name=spec["name"], description=spec["description"])
         for username, role in spec["members"]:
             membership_add(product=product, by=by, identifier=username, role=role)
@@ -84,7 +101,7 @@ class Command(BaseCommand):
 
     def _fleet_history(self, fleet: Product, people) -> None:
         """A few believable edits, so the activity log tells a story from the first visit."""
-        maya = Actor(user=people["maya"], channel=Channel.WEB)
+        maya = Actor.task("seed_demo", user=people["maya"])
         product_update(
             product=fleet,
             by=maya,
@@ -96,7 +113,7 @@ class Command(BaseCommand):
         )
         membership_change_role(
             membership=diego,
-            by=Actor(user=people["priya"], channel=Channel.WEB),
+            by=Actor.task("seed_demo", user=people["priya"]),
             expected_version=diego.version,
             role=Role.CONTRIBUTOR,
         )
