@@ -215,3 +215,20 @@ class Activity(models.Model):
         if self.pk is not None:
             raise ValueError("Activity entries are never edited.")
         super().save(*args, **kwargs)
+
+    def change_rows(self) -> list[tuple[str, object, object]]:
+        """``(field, old, new)`` for display; long texts that share a beginning show only where
+        they start to differ, so an edit at the end of a paragraph is visible in the log."""
+        rows = []
+        for field, change in self.changes.items():
+            old, new = change.get("from"), change.get("to")
+            if isinstance(old, str) and isinstance(new, str):
+                shared = next(
+                    (i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b),
+                    min(len(old), len(new)),
+                )
+                if shared > 40:
+                    cut = shared - 20
+                    old, new = "…" + old[cut:], "…" + new[cut:]
+            rows.append((field, old, new))
+        return rows

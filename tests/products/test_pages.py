@@ -287,3 +287,15 @@ def test_an_expired_form_explains_itself(team):
     assert response.status_code == 403
     assert "This form has expired" in response.content.decode()
     assert not Product.objects.filter(name="No token").exists()
+
+
+def test_activity_shows_where_a_long_text_changed(team, client):
+    long_text = "Route planning and live tracking for mid-size freight carriers in Europe."
+    client.force_login(team.editor)
+    url = reverse("products:settings", args=[team.product.pk])
+    client.post(url, {"name": "Atlas Fleet Platform", "description": long_text, "version": 1})
+    client.post(
+        url, {"name": "Atlas Fleet Platform", "description": long_text + " Q1: ETAs.", "version": 2}
+    )
+    page = client.get(reverse("products:activity", args=[team.product.pk])).content.decode()
+    assert "Q1: ETAs." in page
