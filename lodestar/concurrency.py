@@ -26,9 +26,11 @@ class VersionedModel(models.Model):
 class VersionConflict(Exception):
     """The row changed (or vanished) since the writer read it; ``current`` is what it is now."""
 
-    def __init__(self, current: VersionedModel | None):
+    def __init__(self, current: VersionedModel | None, clashes: list[str] | None = None):
         super().__init__("The object was changed by someone else.")
         self.current = current
+        # The fields both writers changed, when a three-way merge found out (else unknown).
+        self.clashes = clashes
 
 
 class InvalidVersion(ValueError):

@@ -3,16 +3,9 @@ import datetime
 from django import forms
 from django.utils import timezone
 
+from lodestar.forms import VersionedFormMixin, VersionField
+
 from .models import Product, Role, TokenScope
-
-
-class VersionField(forms.IntegerField):
-    """The version the user's page was rendered from, sent back on save."""
-
-    widget = forms.HiddenInput
-
-    def __init__(self, **kwargs):
-        super().__init__(min_value=1, **kwargs)
 
 
 class ProductForm(forms.ModelForm):
@@ -29,8 +22,8 @@ class ProductForm(forms.ModelForm):
         return name
 
 
-class ProductSettingsForm(ProductForm):
-    version = VersionField()
+class ProductSettingsForm(VersionedFormMixin, ProductForm):
+    merge_fields = ("name", "description")
 
 
 class MemberAddForm(forms.Form):

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from lodestar.concurrency import VersionConflict
+from lodestar.forms import merge_three_way
 
 from .activity import Actor
 from .forms import (
@@ -61,7 +62,9 @@ def product_create_view(request):
         )
         messages.success(request, f"Created {product.name}. You are its admin.")
         return redirect(product)
-    return render(request, "products/product_form.html", {"form": form})
+    return render(
+        request, "products/product_form.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @login_required
@@ -83,46 +86,68 @@ def product_settings(request, product_id):
     product = product_for(request.user, product_id, Role.EDITOR)
     conflict = None
     if request.method == "POST":
+        # Unbound from the instance: a ModelForm would copy the submitted values onto it while
+        # validating, and the versioned update must see the row as it was read.
         form = ProductSettingsForm(request.POST)
-        if form.is_valid():
-            expected = form.cleaned_data["version"]
-            changes = {name: form.cleaned_data[name] for name in ("name", "description")}
+    else:
+        form = ProductSettingsForm(
+            instance=product, initial=ProductSettingsForm.initial_for(product)
+        )
+    if request.method == "POST" and form.is_valid():
+        by = Actor.web(request)
+        values, expected = form.submitted(), form.cleaned_data["version"]
+        try:
             try:
-                diff = product_update(
-                    product=product, by=Actor.web(request), expected_version=expected, **changes
-                )
+                diff = product_update(product=product, by=by, expected_version=expected, **values)
+                merged = False
             except VersionConflict as error:
                 if error.current is None:
-                    messages.error(
-                        request, "This product was deleted meanwhile; nothing was saved."
-                    )
-                    return redirect("products:list")
-                conflict = _conflict_rows(form, changes, error.current)
-                # Re-rendered with the current version: saving again means "keep mine".
-                form = ProductSettingsForm(data={**changes, "version": error.current.version})
-                form.is_valid()
+                    raise
+                # Someone saved since this page was loaded: keep their changes to the fields
+                # this user left alone, and only ask about fields both changed.
+                values, clashes = merge_three_way(
+                    original=form.originals(),
+                    yours=values,
+                    theirs={name: getattr(error.current, name) for name in values},
+                )
+                if clashes:
+                    raise VersionConflict(error.current, clashes=clashes) from None
+                diff = product_update(
+                    product=product, by=by, expected_version=error.current.version, **values
+                )
+                merged = True
+        except VersionConflict as error:
+            if error.current is None:
+                messages.error(request, "The product was deleted meanwhile; nothing was saved.")
+                return redirect("products:list")
+            conflict = _conflict_rows(form, values, error.current, error.clashes)
+            form = ProductSettingsForm.rebased(values, error.current)
+        else:
+            if merged:
+                messages.success(
+                    request, "Saved, together with a colleague's change made meanwhile."
+                )
             else:
-                if diff:
-                    messages.success(request, "Saved.")
-                else:
-                    messages.info(request, "Nothing changed.")
-                return redirect("products:settings", product_id=product.pk)
-    else:
-        form = ProductSettingsForm(instance=product, initial={"version": product.version})
+                messages.success(request, "Saved." if diff else "Nothing changed.")
+            return redirect("products:settings", product_id=product.pk)
     return render(
         request,
         "products/product_settings.html",
         {"product": product, "form": form, "conflict": conflict},
+        status=409 if conflict else (400 if form.errors else 200),
     )
 
 
-def _conflict_rows(form, yours: dict, current) -> list[dict]:
+def _conflict_rows(form, yours: dict, current, clashes: list[str] | None) -> list[dict]:
+    """One row per field; ``clash`` marks those both people changed (all, if unknown)."""
     return [
         {
             "label": form.fields[name].label,
             "yours": yours[name],
             "theirs": getattr(current, name),
-            "differs": yours[name] != getattr(current, name),
+            "clash": name in clashes
+            if clashes is not None
+            else yours[name] != getattr(current, name),
         }
         for name in yours
     ]

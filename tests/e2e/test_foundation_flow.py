@@ -32,7 +32,8 @@ def test_tpm_creates_product_and_adds_member(page, live_server, browser_errors):
     expect(page).to_have_url(re.compile(r"/products/new/$"))
     expect(page.get_by_role("heading", name="New product", level=1)).to_be_visible()
 
-    # An empty form is refused with the error next to the Name field, and creates nothing.
+    # An empty form is refused (400) with the error next to the Name field, and creates nothing.
+    browser_errors.expect_http_status(400)
     page.get_by_role("button", name="Create product").click()
     expect(page.get_by_role("alert")).to_have_text("Please correct the highlighted field.")
     name = page.get_by_label("Name")
@@ -202,9 +203,11 @@ def test_viewer_sees_no_edit_controls(page, live_server, team, browser_errors):
     expect(page.get_by_label("Name")).to_have_count(0)
 
 
-def test_stale_save_shows_conflict_instead_of_overwriting(page, context, live_server, team):
+def test_stale_saves_merge_or_show_the_conflict_never_overwrite(
+    page, context, live_server, team, browser_errors
+):
     product = team.product
-    original_name, original_description = product.name, product.description
+    original_name = product.name
     settings_url = f"/products/{product.pk}/settings/"
     login(page, live_server, team.editor)
 
@@ -217,10 +220,28 @@ def test_stale_save_shows_conflict_instead_of_overwriting(page, context, live_se
     tab_a.get_by_label("Name").fill("Atlas Fleet Platform 2")
     tab_a.get_by_role("button", name="Save").click()
     expect(toast(tab_a, "Saved.")).to_be_visible()
-    expect(tab_a.get_by_label("Name")).to_have_value("Atlas Fleet Platform 2")
 
-    # Tab B still shows the old version; its save must not overwrite tab A's.
+    # Tab B, still on the old version, changed another field: both changes are kept.
     tab_b.get_by_label("Description").fill("Live ETAs for every truck.")
+    tab_b.get_by_role("button", name="Save").click()
+    expect(
+        toast(tab_b, "Saved, together with a colleague's change made meanwhile.")
+    ).to_be_visible()
+    expect(tab_b.get_by_label("Name")).to_have_value("Atlas Fleet Platform 2")
+    product.refresh_from_db()
+    assert (product.name, product.description) == (
+        "Atlas Fleet Platform 2",
+        "Live ETAs for every truck.",
+    )
+
+    # Now both tabs change the name from the same version: tab B sees the conflict (409).
+    tab_a.reload()
+    tab_b.reload()
+    tab_a.get_by_label("Name").fill("Atlas Routing")
+    tab_a.get_by_role("button", name="Save").click()
+    expect(toast(tab_a, "Saved.")).to_be_visible()
+    browser_errors.expect_http_status(409)
+    tab_b.get_by_label("Name").fill("Atlas Telematics")
     tab_b.get_by_role("button", name="Save").click()
     conflict = tab_b.locator("section.conflict")
     expect(conflict).to_be_visible()
@@ -231,28 +252,16 @@ def test_stale_save_shows_conflict_instead_of_overwriting(page, context, live_se
         ["Field", "Yours (not saved)", "Theirs (saved now)"]
     )
     name_row = conflict.get_by_role("row", name=re.compile(r"^Name"))
-    expect(name_row.get_by_role("cell")).to_have_text([original_name, "Atlas Fleet Platform 2"])
-    description_row = conflict.get_by_role("row", name=re.compile(r"^Description"))
-    expect(description_row.get_by_role("cell")).to_have_text(
-        ["Live ETAs for every truck.", original_description]
-    )
+    expect(name_row.get_by_role("cell")).to_have_text(["Atlas Telematics", "Atlas Routing"])
     expect(conflict.get_by_role("link", name="Keep theirs")).to_have_attribute("href", settings_url)
-    expect(toast(tab_b, "Saved.")).to_have_count(0)
+    assert Product.objects.get(pk=product.pk).name == "Atlas Routing"
 
-    product.refresh_from_db()
-    assert product.name == "Atlas Fleet Platform 2"
-    assert product.description == original_description
-
-    # Saving again now means "keep mine": the form carries the current version.
-    expect(tab_b.get_by_label("Description")).to_have_value("Live ETAs for every truck.")
-    kept_name = tab_b.get_by_label("Name").input_value()
+    # Saving again is a deliberate "keep mine", made against the version saved now.
+    expect(tab_b.get_by_label("Name")).to_have_value("Atlas Telematics")
     tab_b.get_by_role("button", name="Save").click()
     expect(toast(tab_b, "Saved.")).to_be_visible()
     expect(tab_b.locator("section.conflict")).to_have_count(0)
-    saved = Product.objects.get(pk=product.pk)
-    assert saved.description == "Live ETAs for every truck."
-    assert saved.name == kept_name
-    assert saved.version == product.version + 1
+    assert Product.objects.get(pk=product.pk).name == "Atlas Telematics"
 
 
 def test_api_token_is_shown_once_and_works(page, live_server, team):

@@ -53,7 +53,7 @@ def test_create_product_in_the_browser(db, client):
     user = UserFactory()
     client.force_login(user)
     empty = client.post(reverse("products:create"), {"name": " ", "description": ""})
-    assert empty.status_code == 200
+    assert empty.status_code == 400
     assert "name" in empty.context["form"].errors
     assert not Product.objects.exists()
     response = client.post(
@@ -153,30 +153,70 @@ def test_admin_who_steps_down_gets_the_page_anew_without_admin_controls(team, cl
     assert "Add a member" not in page
 
 
-def test_stale_settings_save_shows_both_versions_and_overwrites_nothing(team, client):
+def settings_post(*, name, description, base):
+    """The settings form as a page rendered at ``base`` (a product state) submits it."""
+    return {
+        "name": name,
+        "description": description,
+        "version": base["version"],
+        "original_name": base["name"],
+        "original_description": base["description"],
+    }
+
+
+def test_stale_save_of_another_field_is_merged(team, client):
     client.force_login(team.editor)
     url = reverse("products:settings", args=[team.product.pk])
-    client.post(url, {"name": "Renamed by Maya", "description": "", "version": 1})
+    base = {"version": 1, "name": "Atlas Fleet Platform", "description": team.product.description}
+    client.post(url, settings_post(name="Renamed", description=base["description"], base=base))
+    response = client.post(url, settings_post(name=base["name"], description="Mine", base=base))
+    assert response.status_code == 302
+    product = Product.objects.get(pk=team.product.pk)
+    assert (product.name, product.description, product.version) == ("Renamed", "Mine", 3)
+
+
+def test_stale_save_of_the_same_field_shows_both_versions_and_overwrites_nothing(team, client):
+    client.force_login(team.editor)
+    url = reverse("products:settings", args=[team.product.pk])
+    base = {"version": 1, "name": "Atlas Fleet Platform", "description": team.product.description}
+    client.post(
+        url,
+        settings_post(name="Renamed by Maya", description=base["description"], base=base),
+    )
+    response = client.post(
+        url,
+        settings_post(name="Renamed by me", description=base["description"], base=base),
+    )
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Someone else saved this while you were editing" in page
+    assert "Renamed by Maya" in page and "Renamed by me" in page
+    product = Product.objects.get(pk=team.product.pk)
+    assert (product.name, product.version) == ("Renamed by Maya", 2)
+    # Re-rendered against the saved version: saving again keeps "mine" knowingly.
+    form = response.context["form"]
+    assert form["version"].value() == 2
+    assert form["original_name"].value() == "Renamed by Maya"
+    client.post(url, {name: form[name].value() for name in form.fields})
+    assert Product.objects.get(pk=team.product.pk).name == "Renamed by me"
+
+
+def test_stale_save_without_the_original_values_is_never_merged(team, client):
+    client.force_login(team.editor)
+    url = reverse("products:settings", args=[team.product.pk])
+    client.post(url, {"name": "Renamed", "description": "", "version": 1})
     response = client.post(
         url, {"name": "Atlas Fleet Platform", "description": "Mine", "version": 1}
     )
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert "Someone else saved this while you were editing" in page
-    assert "Renamed by Maya" in page and "Mine" in page
-    product = Product.objects.get(pk=team.product.pk)
-    assert (product.name, product.description, product.version) == ("Renamed by Maya", "", 2)
-    # The re-rendered form carries the fresh version: saving again keeps "mine" knowingly.
-    assert response.context["form"]["version"].value() == 2
-    client.post(url, {"name": "Atlas Fleet Platform", "description": "Mine", "version": 2})
-    assert Product.objects.get(pk=team.product.pk).description == "Mine"
+    assert response.status_code == 409
+    assert Product.objects.get(pk=team.product.pk).name == "Renamed"
 
 
 def test_settings_save_without_a_version_is_refused(team, client):
     client.force_login(team.editor)
     url = reverse("products:settings", args=[team.product.pk])
     response = client.post(url, {"name": "Blind", "description": ""})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "version" in response.context["form"].errors
     assert Product.objects.get(pk=team.product.pk).name == "Atlas Fleet Platform"
 

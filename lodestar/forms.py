@@ -1,0 +1,88 @@
+"""Browser forms that edit a versioned row: the version they were rendered from, and the values
+they showed, so a save that crosses a colleague's save can be merged instead of refused."""
+
+from typing import Any
+
+from django import forms
+
+from .concurrency import VersionedModel
+
+
+class VersionField(forms.IntegerField):
+    """The version the user's page was rendered from, sent back on save."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, **kwargs)
+
+
+def _same(a: Any, b: Any) -> bool:
+    # A browser sends textarea line breaks as CRLF but hidden inputs as LF.
+    if isinstance(a, str) and isinstance(b, str):
+        return a.replace("\r\n", "\n") == b.replace("\r\n", "\n")
+    return a == b
+
+
+def merge_three_way(
+    *, original: dict[str, Any] | None, yours: dict[str, Any], theirs: dict[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """Merge ``yours`` onto ``theirs`` (the row as saved now), field by field.
+
+    A field only you changed keeps yours, one only they changed keeps theirs; a field you both
+    changed to different values is a clash and keeps yours for you to decide. Without the
+    ``original`` values every difference is a clash. Returns the merged values and the clashes.
+    """
+    merged: dict[str, Any] = {}
+    clashes: list[str] = []
+    for name, mine in yours.items():
+        current = theirs[name]
+        if original is None:
+            you_changed = their_changed = True
+        else:
+            you_changed = not _same(mine, original[name])
+            their_changed = not _same(current, original[name])
+        if you_changed and their_changed and not _same(mine, current):
+            clashes.append(name)
+            merged[name] = mine
+        else:
+            merged[name] = mine if you_changed else current
+    return merged, clashes
+
+
+class VersionedFormMixin:
+    """Adds ``version`` and one hidden ``original_<field>`` per text field in ``merge_fields``."""
+
+    merge_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"] = VersionField()
+        for name in self.merge_fields:
+            self.fields[f"original_{name}"] = forms.CharField(
+                required=False, strip=False, widget=forms.HiddenInput
+            )
+
+    @classmethod
+    def initial_for(cls, instance: VersionedModel) -> dict[str, Any]:
+        return {
+            "version": instance.version,
+            **{f"original_{name}": getattr(instance, name) for name in cls.merge_fields},
+        }
+
+    def submitted(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.merge_fields}
+
+    def originals(self) -> dict[str, Any] | None:
+        """What the page showed, or None if the request did not say (then nothing auto-merges)."""
+        if any(f"original_{name}" not in self.data for name in self.merge_fields):
+            return None
+        return {name: self.cleaned_data[f"original_{name}"] for name in self.merge_fields}
+
+    @classmethod
+    def rebased(cls, values: dict[str, Any], current: VersionedModel):
+        """A bound form showing ``values`` on top of ``current``: saving it again is a
+        deliberate choice made against what is saved now."""
+        form = cls(data={**values, **cls.initial_for(current)})
+        form.is_valid()
+        return form
