@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from lodestar.concurrency import VersionConflict
 from lodestar.forms import merge_three_way
@@ -261,8 +261,9 @@ def member_role(request, product_id, membership_id):
         messages.success(request, f"You are now {membership.role}; admins manage members.")
         url = reverse("products:members", args=[product_id])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    outcome = row_error or f"{membership} is now {membership.get_role_display().lower()}."
     if request.htmx:
-        return render(
+        response = render(
             request,
             "products/members.html#member-row",
             {
@@ -274,10 +275,10 @@ def member_role(request, product_id, membership_id):
                 "row_saved": row_error is None,
             },
         )
-    if row_error:
-        messages.error(request, row_error)
-    else:
-        messages.success(request, f"{membership.user.username} is now {membership.role}.")
+        # The swapped row shows the result; the toast region announces it to screen readers.
+        level = "error" if row_error else "success"
+        return trigger_client_event(response, "lodestar:toast", {"level": level, "text": outcome})
+    messages.add_message(request, messages.ERROR if row_error else messages.SUCCESS, outcome)
     return redirect("products:members", product_id=product_id)
 
 

@@ -65,6 +65,11 @@
     showToast("Could not reach Lodestar. Check your connection and try again.", "error");
   });
 
+  // Views answering htmx requests announce outcomes with an HX-Trigger "lodestar:toast" event.
+  document.addEventListener("lodestar:toast", function (event) {
+    showToast(event.detail.text, event.detail.level);
+  });
+
   function showToast(text, level) {
     var region = document.getElementById("toasts");
     if (!region) return;

@@ -339,3 +339,15 @@ def test_activity_shows_where_a_long_text_changed(team, client):
     )
     page = client.get(reverse("products:activity", args=[team.product.pk])).content.decode()
     assert "Q1: ETAs." in page
+
+
+def test_htmx_role_change_announces_the_outcome(team, client):
+    import json
+
+    client.force_login(team.admin)
+    viewer = team.membership("viewer")
+    url = reverse("products:member-role", args=[team.product.pk, viewer.pk])
+    response = client.post(url, {"role": "editor", "version": 1}, HTTP_HX_REQUEST="true")
+    event = json.loads(response["HX-Trigger"])["lodestar:toast"]
+    assert event["level"] == "success"
+    assert event["text"].endswith("is now editor.")
