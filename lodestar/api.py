@@ -93,12 +93,13 @@ def json_error_response(status_code: int, code: str, message: str) -> JsonRespon
 
 
 class CursorPagination(pagination.CursorPagination):
-    """Cursor pagination: stable under inserts, constant cost at any depth."""
+    """Cursor pagination: stable under inserts, constant cost at any depth. Lists come in
+    creation order unless a view sets another ``ordering``."""
 
     page_size = 50
     max_page_size = 100
     page_size_query_param = "page_size"
-    ordering = "-id"
+    ordering = "id"
 
     def decode_cursor(self, request):
         invalid = exceptions.ValidationError({"cursor": ["This cursor is not valid."]})

@@ -7,6 +7,7 @@ over plain HTTP, so the probes must not depend on ALLOWED_HOSTS or the HTTPS red
 import logging
 import threading
 
+import redis
 from django.conf import settings
 from django.db import connection, connections
 from django.http import JsonResponse
@@ -62,8 +63,6 @@ def _within_timeout(check) -> str | None:
 
 
 def _check_broker() -> str | None:
-    import redis
-
     try:
         client = redis.Redis.from_url(
             settings.REDIS_URL,

@@ -9,7 +9,6 @@ from rest_framework.response import Response
 from lodestar.api import (
     ERROR_RESPONSES,
     IF_MATCH,
-    CursorPagination,
     VersionedObjectMixin,
     versioned_delete_responses,
     versioned_write_responses,
@@ -18,7 +17,7 @@ from lodestar.concurrency import VersionConflict
 
 from .activity import Actor
 from .models import ApiToken, Membership, Product, Role
-from .permissions import product_for, products_visible_to
+from .permissions import membership_for, product_for, products_visible_to
 from .services import (
     membership_add,
     membership_change_role,
@@ -49,6 +48,20 @@ class TokenScopePermission(permissions.BasePermission):
 
 
 API_PERMISSIONS = [permissions.IsAuthenticated, TokenScopePermission]
+
+
+class ProductScopedMixin:
+    """For API views under one product: the product, checked for the caller and their token."""
+
+    product_url_kwarg = "product_id"
+
+    def product(self, minimum_role: Role) -> Product:
+        return product_for(
+            self.request.user,
+            self.kwargs[self.product_url_kwarg],
+            minimum_role,
+            token=token_of(self.request),
+        )
 
 
 # --- Serializers ----------------------------------------------------------------------------
@@ -149,10 +162,6 @@ class ProductFilter(django_filters.FilterSet):
         fields = ["name", "role"]
 
 
-class ProductPagination(CursorPagination):
-    ordering = "id"
-
-
 @extend_schema_view(
     get=extend_schema(
         summary="List your products",
@@ -174,7 +183,6 @@ class ProductListView(generics.ListAPIView):
     serializer_class = ProductSerializer
     permission_classes = API_PERMISSIONS
     filterset_class = ProductFilter
-    pagination_class = ProductPagination
 
     def get_queryset(self):
         return products_visible_to(self.request.user, token=token_of(self.request))
@@ -223,15 +231,12 @@ class ProductListView(generics.ListAPIView):
     ),
 )
 @extend_schema(tags=["products"])
-class ProductDetailView(VersionedObjectMixin, generics.GenericAPIView):
+class ProductDetailView(ProductScopedMixin, VersionedObjectMixin, generics.GenericAPIView):
     serializer_class = ProductSerializer
     permission_classes = API_PERMISSIONS
     queryset = Product.objects.none()
 
-    def product(self, minimum_role: Role) -> Product:
-        return product_for(
-            self.request.user, self.kwargs["pk"], minimum_role, token=token_of(self.request)
-        )
+    product_url_kwarg = "pk"
 
     def etag(self, product: Product) -> str:
         return product_etag(product)
@@ -272,10 +277,6 @@ class ProductDetailView(VersionedObjectMixin, generics.GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MemberPagination(CursorPagination):
-    ordering = "id"
-
-
 @extend_schema_view(
     get=extend_schema(
         summary="List a product's members",
@@ -290,15 +291,9 @@ class MemberPagination(CursorPagination):
     ),
 )
 @extend_schema(tags=["members"])
-class MemberListView(generics.ListAPIView):
+class MemberListView(ProductScopedMixin, generics.ListAPIView):
     serializer_class = MemberSerializer
     permission_classes = API_PERMISSIONS
-    pagination_class = MemberPagination
-
-    def product(self, minimum_role: Role) -> Product:
-        return product_for(
-            self.request.user, self.kwargs["product_id"], minimum_role, token=token_of(self.request)
-        )
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no product
@@ -355,22 +350,19 @@ class MemberRoleSerializer(serializers.Serializer):
     ),
 )
 @extend_schema(tags=["members"])
-class MemberDetailView(VersionedObjectMixin, generics.GenericAPIView):
+class MemberDetailView(ProductScopedMixin, VersionedObjectMixin, generics.GenericAPIView):
     serializer_class = MemberSerializer
     permission_classes = API_PERMISSIONS
     queryset = Membership.objects.none()
 
     def membership(self, minimum_role: Role) -> Membership:
-        product = product_for(
-            self.request.user, self.kwargs["product_id"], minimum_role, token=token_of(self.request)
+        return membership_for(
+            self.request.user,
+            self.kwargs["product_id"],
+            self.kwargs["pk"],
+            minimum_role,
+            token=token_of(self.request),
         )
-        membership = (
-            Membership.objects.select_related("user").filter(product=product, pk=self.kwargs["pk"])
-        ).first()
-        if membership is None:
-            raise exceptions.NotFound("No such member.")
-        membership.product = product
-        return membership
 
     def get(self, request, product_id, pk):
         membership = self.membership(Role.VIEWER)

@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from .models import Product
+from .permissions import products_visible_to
 
 
 def navigation(request):
@@ -9,7 +9,5 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "nav_products": SimpleLazyObject(
-            lambda: list(Product.objects.filter(memberships__user=user).only("id", "name"))
-        )
+        "nav_products": SimpleLazyObject(lambda: list(products_visible_to(user).only("id", "name")))
     }

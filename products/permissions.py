@@ -6,7 +6,7 @@ token cannot write, and a product-limited token sees no other product.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Subquery
+from django.db.models import F
 from django.http import Http404
 
 from .models import ApiToken, Membership, Product, Role
@@ -43,12 +43,27 @@ def product_for(user, product_id, minimum_role: Role, *, token: ApiToken | None 
     return product
 
 
+def membership_for(
+    user, product_id, membership_id, minimum_role: Role, *, token: ApiToken | None = None
+) -> Membership:
+    """A member of the product (with its user and the checked product), for a caller with at
+    least ``minimum_role``; 404 for a member of another product, like for a non-member."""
+    product = product_for(user, product_id, minimum_role, token=token)
+    membership = (
+        Membership.objects.select_related("user").filter(product=product, pk=membership_id).first()
+    )
+    if membership is None:
+        raise Http404("No such member.")
+    membership.product = product
+    return membership
+
+
 def products_visible_to(user, *, token: ApiToken | None = None):
     """The products a user (and their token, if limited) may see, with ``role`` annotated."""
     if not user.is_authenticated:
         return Product.objects.none()
-    role = Membership.objects.filter(product=OuterRef("pk"), user=user).values("role")[:1]
-    products = Product.objects.filter(memberships__user=user).annotate(role=Subquery(role))
+    # The annotation reuses the join of the filter before it: the role is this user's.
+    products = Product.objects.filter(memberships__user=user).annotate(role=F("memberships__role"))
     if token is not None and token.product_id is not None:
         products = products.filter(pk=token.product_id)
     return products

@@ -20,7 +20,7 @@ from .forms import (
     ProductSettingsForm,
 )
 from .models import Activity, ApiToken, Membership, Role
-from .permissions import product_for, products_visible_to
+from .permissions import membership_for, product_for, products_visible_to
 from .services import (
     api_token_create,
     api_token_revoke,
@@ -94,28 +94,9 @@ def product_settings(request, product_id):
             instance=product, initial=ProductSettingsForm.initial_for(product)
         )
     if request.method == "POST" and form.is_valid():
-        by = Actor.web(request)
-        values, expected = form.submitted(), form.cleaned_data["version"]
+        values = form.submitted()
         try:
-            try:
-                diff = product_update(product=product, by=by, expected_version=expected, **values)
-                merged = False
-            except VersionConflict as error:
-                if error.current is None:
-                    raise
-                # Someone saved since this page was loaded: keep their changes to the fields
-                # this user left alone, and only ask about fields both changed.
-                values, clashes = merge_three_way(
-                    original=form.originals(),
-                    yours=values,
-                    theirs={name: getattr(error.current, name) for name in values},
-                )
-                if clashes:
-                    raise VersionConflict(error.current, clashes=clashes) from None
-                diff = product_update(
-                    product=product, by=by, expected_version=error.current.version, **values
-                )
-                merged = True
+            diff, merged = _save_settings(request, product, form, values)
         except VersionConflict as error:
             if error.current is None:
                 messages.error(request, "The product was deleted meanwhile; nothing was saved.")
@@ -136,6 +117,36 @@ def product_settings(request, product_id):
         {"product": product, "form": form, "conflict": conflict},
         status=409 if conflict else (400 if form.errors else 200),
     )
+
+
+def _save_settings(request, product, form, values: dict) -> tuple[dict, bool]:
+    """Save the form's values; returns the diff and whether a colleague's save was merged.
+
+    When someone saved since the page was loaded, their changes to the fields this user left
+    alone are kept; VersionConflict (with ``clashes``) is raised only for fields both changed.
+    ``values`` is updated in place with the merged values, for the conflict page.
+    """
+    by = Actor.web(request)
+    try:
+        diff = product_update(
+            product=product, by=by, expected_version=form.cleaned_data["version"], **values
+        )
+        return diff, False
+    except VersionConflict as error:
+        if error.current is None:
+            raise
+        merged, clashes = merge_three_way(
+            original=form.originals(),
+            yours=values,
+            theirs={name: getattr(error.current, name) for name in values},
+        )
+        values.update(merged)
+        if clashes:
+            raise VersionConflict(error.current, clashes=clashes) from None
+        diff = product_update(
+            product=product, by=by, expected_version=error.current.version, **values
+        )
+        return diff, True
 
 
 def _conflict_rows(form, yours: dict, current, clashes: list[str] | None) -> list[dict]:
@@ -215,19 +226,10 @@ def member_list(request, product_id):
     )
 
 
-def _member_for_admin(request, product_id, membership_id) -> Membership:
-    product = product_for(request.user, product_id, Role.ADMIN)
-    membership = get_object_or_404(
-        Membership.objects.select_related("user"), product=product, pk=membership_id
-    )
-    membership.product = product
-    return membership
-
-
 @login_required
 @require_POST
 def member_role(request, product_id, membership_id):
-    membership = _member_for_admin(request, product_id, membership_id)
+    membership = membership_for(request.user, product_id, membership_id, Role.ADMIN)
     form = MemberRoleForm(request.POST)
     row_error = None
     if not form.is_valid():
@@ -285,7 +287,7 @@ def member_role(request, product_id, membership_id):
 @login_required
 @require_POST
 def member_remove(request, product_id, membership_id):
-    membership = _member_for_admin(request, product_id, membership_id)
+    membership = membership_for(request.user, product_id, membership_id, Role.ADMIN)
     form = ConfirmVersionForm(request.POST)
     name = membership.user.get_full_name() or membership.user.username
     if not form.is_valid():

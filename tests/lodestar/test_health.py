@@ -6,24 +6,13 @@ run in a fresh Python process with its own environment.
 """
 
 import json
-import os
-import re
-import secrets
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
-# What lodestar/settings.py reads from the environment; a subprocess gets only what its test
-# sets, so a developer's or CI's own values cannot change the outcome.
-_SETTINGS_VARIABLES = re.compile(
-    r"^(DJANGO_|DATABASE_|EMAIL_|CELERY_|API_TOKEN_)|^(REDIS_URL|DEFAULT_FROM_EMAIL)$"
-)
+from tests.processes import django_env, output_of, production_env, run_python
 
 _REQUEST_SCRIPT = """
 import json, sys
@@ -42,49 +31,20 @@ for path in sys.argv[1:]:
 """
 
 
-def django_env(**variables: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not _SETTINGS_VARIABLES.match(key)}
-    env["DJANGO_SETTINGS_MODULE"] = "lodestar.settings"
-    env.update(variables)
-    return env
-
-
 def get_in_subprocess(env: dict[str, str], *paths: str, timeout: float = 30) -> dict[str, dict]:
     """GET each path with django.test.Client in a new process; responses by path."""
-    completed = subprocess.run(
-        [sys.executable, "-c", _REQUEST_SCRIPT, *paths],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    completed = run_python(["-c", _REQUEST_SCRIPT, *paths], env, timeout=timeout)
     responses = {}
     for line in completed.stdout.splitlines():
         if line.startswith("RESPONSE "):
             response = json.loads(line.removeprefix("RESPONSE "))
             responses[response["path"]] = response
-    assert completed.returncode == 0 and set(responses) == set(paths), (
-        f"exit code {completed.returncode}\nstdout:\n{completed.stdout}\n"
-        f"stderr:\n{completed.stderr}"
-    )
+    assert completed.returncode == 0 and set(responses) == set(paths), output_of(completed)
     return responses
 
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
-
-
-def production_env(tmp_path: Path, **variables: str) -> dict[str, str]:
-    env = django_env(
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="testserver",
-        DATABASE_URL=sqlite_url(tmp_path / "production.sqlite3"),
-    )
-    env.update(variables)
-    return env
 
 
 @pytest.fixture
@@ -189,7 +149,10 @@ def test_readyz_gives_up_on_a_hung_database_within_its_timeout(silent_server):
 
 def test_probes_are_exempt_from_the_https_redirect_in_production(tmp_path):
     responses = get_in_subprocess(
-        production_env(tmp_path), "/healthz", "/readyz", "/accounts/login/"
+        production_env(tmp_path, DJANGO_ALLOWED_HOSTS="testserver"),
+        "/healthz",
+        "/readyz",
+        "/accounts/login/",
     )
 
     # Load balancers probe over plain HTTP: the probes answer there...

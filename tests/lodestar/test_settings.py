@@ -5,61 +5,21 @@ Settings are read once per process, so each environment is tried in a fresh one.
 """
 
 import json
-import os
 import re
 import secrets
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-MANAGE_PY = PROJECT_ROOT / "manage.py"
-PASSWORD = "correct horse battery"  # what tests.factories.UserFactory sets
-
-# What lodestar/settings.py reads from the environment; a subprocess gets only what its test
-# sets, so a developer's or CI's own values cannot change the outcome.
-_SETTINGS_VARIABLES = re.compile(
-    r"^(DJANGO_|DATABASE_|EMAIL_|CELERY_|API_TOKEN_)|^(REDIS_URL|DEFAULT_FROM_EMAIL)$"
+from tests.processes import (
+    PROJECT_ROOT,
+    django_env,
+    output_of,
+    production_env,
+    run_python,
 )
 
-
-def django_env(**variables: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not _SETTINGS_VARIABLES.match(key)}
-    env["DJANGO_SETTINGS_MODULE"] = "lodestar.settings"
-    env.update(variables)
-    return env
-
-
-def production_env(tmp_path: Path, **variables: str) -> dict[str, str]:
-    env = django_env(
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(45),  # 60 characters
-        DJANGO_ALLOWED_HOSTS="lodestar.example.com",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}",
-    )
-    env.update(variables)
-    return env
-
-
-def run(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        args,
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def output_of(completed: subprocess.CompletedProcess) -> str:
-    return (
-        f"exit code {completed.returncode}\nstdout:\n{completed.stdout}\n"
-        f"stderr:\n{completed.stderr}"
-    )
+MANAGE_PY = PROJECT_ROOT / "manage.py"
+PASSWORD = "correct horse battery"  # what tests.factories.UserFactory sets
 
 
 def csp_directives(header: str) -> dict[str, str]:
@@ -79,9 +39,7 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
     assert len(secret_key) == 60
     env = production_env(tmp_path, DJANGO_SECRET_KEY=secret_key)
 
-    completed = run(
-        [sys.executable, str(MANAGE_PY), "check", "--deploy", "--fail-level", "WARNING"], env
-    )
+    completed = run_python([str(MANAGE_PY), "check", "--deploy", "--fail-level", "WARNING"], env)
 
     assert completed.returncode == 0, output_of(completed)
     assert "no issues" in completed.stdout, output_of(completed)
@@ -114,7 +72,7 @@ def test_a_bad_setting_stops_the_start_naming_the_variable(tmp_path, variables, 
     env = django_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
     env.update(variables)
 
-    completed = run([sys.executable, str(MANAGE_PY), "check"], env)
+    completed = run_python([str(MANAGE_PY), "check"], env)
 
     assert completed.returncode != 0, output_of(completed)
     assert "ImproperlyConfigured" in completed.stderr, output_of(completed)
@@ -219,9 +177,7 @@ print("RESULT " + json.dumps({"page": describe(page), "login": describe(login)})
 
 
 def test_production_cookies_are_secure_and_hsts_is_sent(tmp_path):
-    completed = run(
-        [sys.executable, "-c", _PRODUCTION_LOGIN_SCRIPT, PASSWORD], production_env(tmp_path)
-    )
+    completed = run_python(["-c", _PRODUCTION_LOGIN_SCRIPT, PASSWORD], production_env(tmp_path))
     lines = [line for line in completed.stdout.splitlines() if line.startswith("RESULT ")]
     assert completed.returncode == 0 and lines, output_of(completed)
     result = json.loads(lines[0].removeprefix("RESULT "))

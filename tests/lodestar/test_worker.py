@@ -33,10 +33,10 @@ from products.models import Activity, ApiToken
 from products.tasks import api_tokens_revoke_expired_task
 from tests.conftest import skip_or_fail
 from tests.factories import ApiTokenFactory, ProductFactory
+from tests.processes import PROJECT_ROOT
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEST_BROKER_DB = 15  # a Redis database of the tests' own; flushed when the worker starts
 TASK_NAME = "products.api_tokens_revoke_expired"
 READY_TIMEOUT = 60

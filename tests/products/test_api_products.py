@@ -197,7 +197,7 @@ def test_product_list_query_count_is_constant(team, django_assert_num_queries):
         MembershipFactory(product=ProductFactory(name=f"P{index}"), user=team.viewer)
     client = client_for(team.viewer, token_scope="read")
     client.get("/api/v1/me/")  # first use writes last_used_at; later requests within a minute don't
-    # 1 token lookup (with its user), 1 page of products with the caller's role as a subquery.
+    # 1 token lookup (with its user), 1 page of products with the caller's role from the same join.
     with django_assert_num_queries(2):
         response = client.get("/api/v1/products/")
     assert len(response.json()["results"]) == 11
