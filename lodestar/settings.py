@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "products",
+    "roadmaps",
 ]
 # N+1 detection is a development/test tool: installed with the dev extras, absent in production
 # images. The test suite turns it on for every test (tests/conftest.py).

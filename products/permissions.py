@@ -58,6 +58,37 @@ def membership_for(
     return membership
 
 
+def object_for(
+    user,
+    queryset,
+    object_id,
+    minimum_role: Role,
+    *,
+    token: ApiToken | None = None,
+    product_path: str = "product",
+):
+    """One row of a product (found through ``product_path``), for a caller with at least
+    ``minimum_role`` in that product. The row's ``product`` is the checked product, with
+    ``.role``. A row of a product the caller cannot see is a 404, like a row that does not
+    exist. Two queries."""
+    try:
+        pk = int(object_id)
+    except (TypeError, ValueError):
+        raise Http404("Not found.") from None
+    *parents, product_field = product_path.split("__")
+    if parents:
+        queryset = queryset.select_related("__".join(parents))
+    instance = queryset.filter(pk=pk).first()
+    if instance is None:
+        raise Http404("Not found.")
+    holder = instance
+    for step in parents:
+        holder = getattr(holder, step)
+    product = product_for(user, getattr(holder, f"{product_field}_id"), minimum_role, token=token)
+    setattr(holder, product_field, product)
+    return instance
+
+
 def products_visible_to(user, *, token: ApiToken | None = None):
     """The products a user (and their token, if limited) may see, with ``role`` annotated."""
     if not user.is_authenticated:
