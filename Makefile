@@ -34,6 +34,11 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Seeds the 500-item benchmark product on the configured database (DATABASE_URL, else SQLite)
+# and times the timeline page and the roadmap-items API against a bare view; see README.
+bench: migrate
+	DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python -m bench $(BENCH_ARGS)
+
 # With REDIS_URL set, these run the real background workers.
 worker: install
 	$(BIN)/celery -A lodestar worker --loglevel=INFO

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "template_partials",
     "products",
     "roadmaps",
+    "demo",
 ]
 # N+1 detection is a development/test tool: installed with the dev extras, absent in production
 # images. The test suite turns it on for every test (tests/conftest.py).
@@ -255,7 +256,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"RoleEnum": "products.models.Role.choices"},
+    # Several models have a `status`; each choice set gets its own stable schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "products.models.Role.choices",
+        "ItemStatusEnum": "roadmaps.models.Status.choices",
+        "ReleaseStatusEnum": "roadmaps.models.ReleaseStatus.choices",
+        "RiskStatusEnum": "roadmaps.models.RiskStatus.choices",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from products import api as products_api
+from roadmaps import api as roadmaps_api
 
 from . import converters, errors  # noqa: F401 - converters registers "id"
 from .security import csp_override
@@ -23,6 +24,77 @@ api_v1 = (
             name="member-detail",
         ),
         path("me/", products_api.MeView.as_view(), name="me"),
+        path("products/<id:pk>/vision/", roadmaps_api.VisionView.as_view(), name="vision"),
+        path("teams/", roadmaps_api.TeamListView.as_view(), name="team-list"),
+        path("teams/<id:pk>/", roadmaps_api.TeamDetailView.as_view(), name="team-detail"),
+        path("objectives/", roadmaps_api.ObjectiveListView.as_view(), name="objective-list"),
+        path(
+            "objectives/<id:pk>/",
+            roadmaps_api.ObjectiveDetailView.as_view(),
+            name="objective-detail",
+        ),
+        path("key-results/", roadmaps_api.KeyResultListView.as_view(), name="key-result-list"),
+        path(
+            "key-results/<id:pk>/",
+            roadmaps_api.KeyResultDetailView.as_view(),
+            name="key-result-detail",
+        ),
+        path(
+            "roadmap-items/", roadmaps_api.RoadmapItemListView.as_view(), name="roadmap-item-list"
+        ),
+        path(
+            "roadmap-items/<id:pk>/",
+            roadmaps_api.RoadmapItemDetailView.as_view(),
+            name="roadmap-item-detail",
+        ),
+        path(
+            "roadmap-items/<id:pk>/move/",
+            roadmaps_api.RoadmapItemMoveView.as_view(),
+            name="roadmap-item-move",
+        ),
+        path("dependencies/", roadmaps_api.DependencyListView.as_view(), name="dependency-list"),
+        path(
+            "dependencies/<id:pk>/",
+            roadmaps_api.DependencyDetailView.as_view(),
+            name="dependency-detail",
+        ),
+        path("releases/", roadmaps_api.ReleaseListView.as_view(), name="release-list"),
+        path("releases/<id:pk>/", roadmaps_api.ReleaseDetailView.as_view(), name="release-detail"),
+        path(
+            "releases/<id:pk>/readiness/",
+            roadmaps_api.ReleaseReadinessView.as_view(),
+            name="release-readiness",
+        ),
+        path("releases/<id:pk>/ship/", roadmaps_api.ReleaseShipView.as_view(), name="release-ship"),
+        path(
+            "checklist-entries/",
+            roadmaps_api.ChecklistEntryListView.as_view(),
+            name="checklist-entry-list",
+        ),
+        path(
+            "checklist-entries/<id:pk>/",
+            roadmaps_api.ChecklistEntryDetailView.as_view(),
+            name="checklist-entry-detail",
+        ),
+        path("risks/", roadmaps_api.RiskListView.as_view(), name="risk-list"),
+        path("risks/<id:pk>/", roadmaps_api.RiskDetailView.as_view(), name="risk-detail"),
+        path("insights/", roadmaps_api.InsightListView.as_view(), name="insight-list"),
+        path("insights/<id:pk>/", roadmaps_api.InsightDetailView.as_view(), name="insight-detail"),
+        path("snapshots/", roadmaps_api.SnapshotListView.as_view(), name="snapshot-list"),
+        path(
+            "snapshots/<id:pk>/", roadmaps_api.SnapshotDetailView.as_view(), name="snapshot-detail"
+        ),
+        path(
+            "snapshots/<id:pk>/compare/",
+            roadmaps_api.SnapshotCompareView.as_view(),
+            name="snapshot-compare",
+        ),
+        path("share-links/", roadmaps_api.ShareLinkListView.as_view(), name="share-link-list"),
+        path(
+            "share-links/<id:pk>/",
+            roadmaps_api.ShareLinkDetailView.as_view(),
+            name="share-link-detail",
+        ),
     ],
     "api",
 )

@@ -313,6 +313,15 @@ HIGH_RISK_SCORE = 10
 MEDIUM_RISK_SCORE = 5
 
 
+def severity_of(score: int) -> Severity:
+    """The severity a likelihood × impact score falls in."""
+    if score >= HIGH_RISK_SCORE:
+        return Severity.HIGH
+    if score >= MEDIUM_RISK_SCORE:
+        return Severity.MEDIUM
+    return Severity.LOW
+
+
 class Risk(VersionedModel):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="risks")
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
@@ -358,11 +367,7 @@ class Risk(VersionedModel):
 
     @property
     def severity(self) -> Severity:
-        if self.score >= HIGH_RISK_SCORE:
-            return Severity.HIGH
-        if self.score >= MEDIUM_RISK_SCORE:
-            return Severity.MEDIUM
-        return Severity.LOW
+        return severity_of(self.score)
 
 
 class InsightSource(models.TextChoices):

@@ -22,6 +22,7 @@ from products.activity import Actor, activity_record
 from products.models import Membership, Product
 
 from .models import (
+    HIGH_RISK_SCORE,
     SHARE_TOKEN_PREFIX,
     ChecklistEntry,
     ChecklistKind,
@@ -37,7 +38,6 @@ from .models import (
     RoadmapItem,
     RoadmapSnapshot,
     RoadmapView,
-    Severity,
     ShareLink,
     Status,
     Team,
@@ -48,18 +48,11 @@ from .queries import snapshot_rows
 # --- Shared steps -------------------------------------------------------------------------------
 
 
-def _product_of(instance: models.Model) -> Product:
-    if isinstance(instance, KeyResult):
-        return instance.objective.product
-    if isinstance(instance, ChecklistEntry):
-        return instance.release.product
-    return instance.product
-
-
 def _check_in_product(product: Product, field: str, rows: Iterable[models.Model]) -> None:
-    """Links may only point inside the product (a form or token could name any id)."""
+    """Links may only point inside the product (a form or token could name any id). The rows
+    linked this way (teams, objectives, items, releases) all carry ``product_id``."""
     for row in rows:
-        if row is not None and _product_of(row).pk != product.pk:
+        if row is not None and row.product_id != product.pk:
             raise ValidationError({field: f"“{row}” belongs to another product."})
 
 
@@ -435,7 +428,7 @@ def dependency_create(
         raise ValidationError({"blocked": "An item cannot block itself."})
     # Serialise dependency changes per product: two edges added at once could close a cycle
     # that neither would see alone.
-    Product.objects.select_for_update().filter(pk=product.pk).exists()
+    list(Product.objects.select_for_update().filter(pk=product.pk).values_list("pk"))
     if Dependency.objects.filter(blocker=blocker, blocked=blocked).exists():
         raise ValidationError({"blocked": f"“{blocker}” already blocks “{blocked}”."})
     cycle = dependency_cycle(product, blocker, blocked)
@@ -541,41 +534,59 @@ class ReadinessProblem:
     message: str
 
 
-def release_readiness(release: Release) -> list[ReadinessProblem]:
-    """Why ``release`` cannot ship yet: unfinished blockers of its items, open checklist
-    entries, open high risks on it or its items. Empty when it is ready. Four queries."""
-    problems: list[ReadinessProblem] = []
-    item_ids = list(release.items.values_list("pk", flat=True))
+def releases_readiness(releases: Iterable[Release]) -> dict[int, list[ReadinessProblem]]:
+    """Release id → why it cannot ship yet: unfinished blockers of its items, open checklist
+    entries, open high risks on it or on its items (empty when ready). Four queries, whatever
+    the number of releases."""
+    ids = [release.pk for release in releases]
+    problems: dict[int, list[ReadinessProblem]] = {pk: [] for pk in ids}
+    releases_of_item: dict[int, list[int]] = {}
+    for release_id, item_id in Release.items.through.objects.filter(release_id__in=ids).values_list(
+        "release_id", "roadmapitem_id"
+    ):
+        releases_of_item.setdefault(item_id, []).append(release_id)
+
     blockers = (
-        Dependency.objects.filter(blocked_id__in=item_ids)
+        Dependency.objects.filter(blocked_id__in=list(releases_of_item))
         .exclude(blocker__status=Status.DONE)
         .select_related("blocker", "blocked")
         .order_by("blocked__title", "blocker__title")
     )
     for dependency in blockers:
-        problems.append(
-            ReadinessProblem(
-                "blocker",
-                f"“{dependency.blocked}” is blocked by “{dependency.blocker}”, "
-                f"which is {dependency.blocker.get_status_display().lower()}.",
-            )
+        message = (
+            f"“{dependency.blocked}” is blocked by “{dependency.blocker}”, "
+            f"which is {dependency.blocker.get_status_display().lower()}."
         )
-    for entry in release.checklist.filter(done=False):
-        problems.append(ReadinessProblem("checklist", f"{entry.get_kind_display()} is not done."))
-    risks = (
+        for release_id in releases_of_item[dependency.blocked_id]:
+            problems[release_id].append(ReadinessProblem("blocker", message))
+
+    for entry in ChecklistEntry.objects.filter(release_id__in=ids, done=False).order_by("id"):
+        problems[entry.release_id].append(
+            ReadinessProblem("checklist", f"{entry.get_kind_display()} is not done.")
+        )
+
+    high_risks = (
         Risk.objects.filter(status=RiskStatus.OPEN)
-        .filter(models.Q(releases=release) | models.Q(items__in=item_ids))
-        .distinct()
-        .order_by("-id")
+        .alias(score=F("likelihood") * F("impact"))
+        .filter(score__gte=HIGH_RISK_SCORE)
+        .filter(models.Q(releases__in=ids) | models.Q(items__in=list(releases_of_item)))
+        .values_list("pk", "title", "likelihood", "impact", "releases", "items")
+        .order_by("-pk")
     )
-    for risk in risks:
-        if risk.severity == Severity.HIGH:
-            problems.append(
-                ReadinessProblem("risk", f"High risk “{risk}” is open (score {risk.score}).")
-            )
-    return sorted(
-        problems, key=lambda problem: ("blocker", "checklist", "risk").index(problem.kind)
-    )
+    risks_of_release: dict[int, dict[int, str]] = {pk: {} for pk in ids}
+    for risk_id, title, likelihood, impact, release_id, item_id in high_risks:
+        message = f"High risk “{title}” is open (score {likelihood * impact})."
+        for linked in [release_id, *releases_of_item.get(item_id, [])]:
+            if linked in risks_of_release:
+                risks_of_release[linked][risk_id] = message
+    for release_id, risks in risks_of_release.items():
+        problems[release_id].extend(ReadinessProblem("risk", message) for message in risks.values())
+    return problems
+
+
+def release_readiness(release: Release) -> list[ReadinessProblem]:
+    """Why ``release`` cannot ship yet (see ``releases_readiness``); empty when it is ready."""
+    return releases_readiness([release])[release.pk]
 
 
 class ReleaseNotReady(ValidationError):
@@ -640,6 +651,8 @@ def checklist_entry_update(
     *, entry: ChecklistEntry, by: Actor, expected_version: int, **changes
 ) -> dict[str, list]:
     product = entry.release.product
+    if entry.release.is_shipped:
+        raise ValidationError({"done": "This release has shipped; its checklist is final."})
     if "owner" in changes:
         _check_member(product, "owner", changes["owner"])
     return _update(

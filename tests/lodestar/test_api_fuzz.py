@@ -35,7 +35,22 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from products.models import Membership, Role, TokenScope
-from tests.factories import ApiTokenFactory, MembershipFactory, UserFactory
+from roadmaps.models import ChecklistEntry, Lane
+from tests.factories import (
+    ApiTokenFactory,
+    DependencyFactory,
+    InsightFactory,
+    KeyResultFactory,
+    MembershipFactory,
+    ObjectiveFactory,
+    ReleaseFactory,
+    RiskFactory,
+    RoadmapItemFactory,
+    ShareLinkFactory,
+    SnapshotFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 # Hypothesis's own budget for the random ("fuzzing") phase of each operation. The explicit
 # phases add their cases on top; MIN_CASES_PER_OPERATION is asserted on the fuzzing phase alone.
@@ -93,6 +108,10 @@ class FuzzWorld:
     product_ids: list[int]
     member_paths: list[tuple[int, int]]
     identifiers: list[str]
+    # Roadmap rows by API resource ("teams", "roadmap-items", ...), for paths, and by body
+    # field ("team", "items", ...), for bodies.
+    object_ids: dict[str, list[int]] = dataclasses.field(default_factory=dict)
+    body_ids: dict[str, list[int]] = dataclasses.field(default_factory=dict)
     cases: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     statuses: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     server_errors: list[str] = dataclasses.field(default_factory=list)
@@ -116,6 +135,10 @@ SUMMARY: dict[str, FuzzWorld] = {}
 # bumps them), and in half the member additions they name an existing user, so that writes can
 # succeed and the 412, 428, "already a member" and "last admin" paths run too. The remaining
 # cases keep the generated values, so unknown ids and junk headers and bodies still get fuzzed.
+# The roadmap's flat resources (/api/v1/roadmap-items/{id}/ ...) get the ids of their own rows,
+# and their bodies, in three fields out of four, ids of rows that exist (in the product the
+# fuzzer administers mostly, some in a product it only views or cannot see) and a plausible
+# version, so that creates, links, moves, ships and their refusals all run.
 # (The coverage phase's cases are fixed when pytest collects the tests, before any data exists;
 # they keep their generated ids.)
 
@@ -136,6 +159,12 @@ def flatmap_path_parameters(context, path_parameters):
         # A member: a real (product, membership) pair, so that the member exists.
         pairs = [{**path_parameters, "product_id": p, "id": m} for p, m in world.member_paths]
         return _usually(st.sampled_from(pairs), st.just(path_parameters))
+    resource = context.operation.path.removeprefix("/api/v1/").split("/", 1)[0]
+    if resource in world.object_ids and "id" in path_parameters:
+        known = st.sampled_from(world.object_ids[resource]).map(
+            lambda pk: {**path_parameters, "id": pk}
+        )
+        return _usually(known, st.just(path_parameters))
     name = "product_id" if "product_id" in path_parameters else "id"
     known = st.sampled_from(world.product_ids).map(lambda pk: {**path_parameters, name: pk})
     return _usually(known, st.just(path_parameters))
@@ -160,10 +189,22 @@ def flatmap_body(context, body):
     is_member_create = (
         context.operation.method.upper() == "POST" and context.operation.path.endswith("/members/")
     )
-    if world is None or not is_member_create or not isinstance(body, dict):
+    if world is None or not isinstance(body, dict):
         return st.just(body)
-    known = st.sampled_from(world.identifiers).map(lambda user: {**body, "user": user})
-    return _usually(known, st.just(body), one_in=2)
+    if is_member_create:
+        known = st.sampled_from(world.identifiers).map(lambda user: {**body, "user": user})
+        return _usually(known, st.just(body), one_in=2)
+    replaced = {}
+    for key, value in body.items():
+        if key == "version":
+            replaced[key] = _usually(st.integers(1, 3), st.just(value), one_in=4)
+        elif key in world.body_ids:
+            ids = st.sampled_from(world.body_ids[key])
+            known = st.lists(ids, max_size=3) if isinstance(value, list) else ids
+            replaced[key] = _usually(known, st.just(value), one_in=4)
+    if not replaced:
+        return st.just(body)
+    return st.fixed_dictionaries(replaced).map(lambda new: {**body, **new})
 
 
 # --- The data ---------------------------------------------------------------------------------
@@ -172,7 +213,9 @@ def flatmap_body(context, body):
 @pytest.fixture
 def fuzz_world(_detect_n_plus_one, team, request):
     """A user with a write token who is admin of ``team.product`` (which has a member of every
-    role), admin of a second product, viewer of a third, and not a member of a fourth.
+    role), admin of a second product, viewer of a third, and not a member of a fourth; a small
+    roadmap (two in the first product) in the first, third and fourth, so that the roadmap's
+    operations meet rows they may change, rows they may only read and rows they cannot see.
 
     ``db`` (one transaction per test, rolled back) rather than ``transactional_db``: the API
     writes inside savepoints and nothing it does waits for a commit. Hypothesis runs all the
@@ -188,6 +231,12 @@ def fuzz_world(_detect_n_plus_one, team, request):
     UserFactory(username="newcomer")
     token = ApiTokenFactory(user=fuzzer, scope=TokenScope.WRITE)
     products = [team.product, second, viewed, elsewhere]
+    roadmaps = [
+        _roadmap(team.product),
+        _roadmap(team.product),
+        _roadmap(viewed),
+        _roadmap(elsewhere),
+    ]
     world = FuzzWorld(
         secret=token.secret,
         # The products the fuzzer administers come up twice as often as the others.
@@ -206,7 +255,24 @@ def fuzz_world(_detect_n_plus_one, team, request):
             "viewer-user",
             fuzzer.username,
         ],
+        object_ids={
+            resource: [row.pk for roadmap in roadmaps for row in roadmap[resource]]
+            for resource in roadmaps[0]
+        },
     )
+    rows = world.object_ids
+    world.body_ids = {
+        "product": world.product_ids,
+        "team": rows["teams"],
+        "objective": rows["objectives"],
+        "objectives": rows["objectives"],
+        "blocker": rows["roadmap-items"],
+        "blocked": rows["roadmap-items"],
+        "after": rows["roadmap-items"],
+        "items": rows["roadmap-items"],
+        "releases": rows["releases"],
+        "owner": [team.viewer.pk, team.editor.pk, team.outsider.pk],
+    }
 
     def record_traceback(sender, request, **kwargs):
         world.server_errors.append(
@@ -229,6 +295,37 @@ def fuzz_world(_detect_n_plus_one, team, request):
             f"{request.node.name}: only {fuzzed} fuzzing cases ran (phases: {dict(world.cases)}); "
             f"at least {MIN_CASES_PER_OPERATION} per operation are required"
         )
+
+
+def _roadmap(product) -> dict[str, list]:
+    """A small roadmap in ``product``: a row of every kind the roadmap API serves, linked the
+    way a real one is (items with a team and objectives, a dependency, a release with its
+    checklist, a risk and an insight on an item, a snapshot, a share link)."""
+    teams = [TeamFactory(product=product)]
+    objectives = [ObjectiveFactory(product=product)]
+    key_results = [KeyResultFactory(objective=objectives[0])]
+    items = [RoadmapItemFactory(product=product, team=teams[0], lane=lane) for lane in Lane.values]
+    items[0].objectives.set(objectives)
+    dependencies = [DependencyFactory(blocker=items[0], blocked=items[1])]
+    releases = [ReleaseFactory(product=product)]
+    releases[0].items.set(items[:2])
+    risks = [RiskFactory(product=product, likelihood=4, impact=4)]
+    risks[0].items.set(items[:1])
+    insights = [InsightFactory(product=product)]
+    insights[0].items.set(items[:1])
+    return {
+        "teams": teams,
+        "objectives": objectives,
+        "key-results": key_results,
+        "roadmap-items": items,
+        "dependencies": dependencies,
+        "releases": releases,
+        "checklist-entries": list(ChecklistEntry.objects.filter(release=releases[0])),
+        "risks": risks,
+        "insights": insights,
+        "snapshots": [SnapshotFactory(product=product)],
+        "share-links": [ShareLinkFactory(product=product)],
+    }
 
 
 class _CaseSummary:

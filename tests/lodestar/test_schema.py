@@ -20,6 +20,45 @@ def schema(client, db) -> dict:
     return response.json()
 
 
+ROADMAP_RESOURCES = (
+    "teams",
+    "objectives",
+    "key-results",
+    "roadmap-items",
+    "dependencies",
+    "releases",
+    "checklist-entries",
+    "risks",
+    "insights",
+    "snapshots",
+    "share-links",
+)
+# The writes that need If-Match: every PUT/PATCH/DELETE of a versioned row, and the actions that
+# change one (move, ship). Snapshots are the exception: immutable, unversioned, deleted outright.
+VERSIONED_WRITES = {
+    *(
+        (path, method)
+        for path in (
+            "/api/v1/products/{id}/",
+            "/api/v1/products/{product_id}/members/{id}/",
+            *(
+                f"/api/v1/{resource}/{{id}}/"
+                for resource in ROADMAP_RESOURCES
+                if resource not in ("dependencies", "checklist-entries", "snapshots", "share-links")
+            ),
+        )
+        for method in WRITE_METHODS
+    ),
+    ("/api/v1/products/{id}/vision/", "put"),
+    ("/api/v1/products/{id}/vision/", "patch"),
+    ("/api/v1/dependencies/{id}/", "delete"),
+    ("/api/v1/checklist-entries/{id}/", "patch"),
+    ("/api/v1/share-links/{id}/", "delete"),
+    ("/api/v1/roadmap-items/{id}/move/", "post"),
+    ("/api/v1/releases/{id}/ship/", "post"),
+}
+
+
 def _operations(schema: dict, prefix: str = "/api/v1/"):
     for path, item in schema["paths"].items():
         if path.startswith(prefix):
@@ -59,6 +98,13 @@ def test_every_api_path_is_documented(schema):
         "/api/v1/products/{product_id}/members/",
         "/api/v1/products/{product_id}/members/{id}/",
         "/api/v1/me/",
+        "/api/v1/products/{id}/vision/",
+        *(f"/api/v1/{resource}/" for resource in ROADMAP_RESOURCES),
+        *(f"/api/v1/{resource}/{{id}}/" for resource in ROADMAP_RESOURCES),
+        "/api/v1/roadmap-items/{id}/move/",
+        "/api/v1/releases/{id}/readiness/",
+        "/api/v1/releases/{id}/ship/",
+        "/api/v1/snapshots/{id}/compare/",
     }
     # ...and stays in step with the URLconf when an endpoint is added.
     assert documented == _routes_of_the_urlconf()
@@ -84,15 +130,13 @@ def test_writes_document_if_match_412_and_428(schema):
     writes = [
         (path, method, operation)
         for path, method, operation in _operations(schema)
-        if method in WRITE_METHODS
+        if method in WRITE_METHODS or (path, method) in VERSIONED_WRITES
     ]
-    # PUT, PATCH and DELETE of a product and of a membership.
-    assert {(path, method) for path, method, _ in writes} == {
-        (path, method)
-        for path in ("/api/v1/products/{id}/", "/api/v1/products/{product_id}/members/{id}/")
-        for method in WRITE_METHODS
-    }
+    unversioned = {("/api/v1/snapshots/{id}/", "delete")}
+    assert {(path, method) for path, method, _ in writes} == VERSIONED_WRITES | unversioned
     for path, method, operation in writes:
+        if (path, method) in unversioned:
+            continue
         where = f"{method.upper()} {path}"
         assert "412" in operation["responses"], where
         assert "428" in operation["responses"], where
@@ -108,8 +152,24 @@ def test_a_412_body_carries_the_current_object(schema):
     """A client merging a conflict needs `current`: the 412 response describes it."""
     components = schema["components"]["schemas"]
     for path, method, operation in _operations(schema):
-        if method not in WRITE_METHODS:
+        if (path, method) not in VERSIONED_WRITES:
             continue
         content = operation["responses"]["412"]["content"]["application/json"]["schema"]
         name = content["$ref"].rsplit("/", 1)[-1]
         assert {"error", "current"} <= set(components[name]["properties"]), (method, path)
+
+
+def test_roadmap_objects_carry_product_version_and_their_page(schema):
+    components = schema["components"]["schemas"]
+    for name in ["RoadmapItem", "Objective", "Release", "Risk", "Insight", "ShareLink"]:
+        properties = components[name]["properties"]
+        assert {"product", "version", "html_url"} <= set(properties), name
+        assert properties["product"].get("readOnly"), name
+    for name in ["RoadmapItemCreateRequest", "TeamCreateRequest", "DependencyCreateRequest"]:
+        assert "product" in components[name]["required"], name
+
+
+def test_share_link_token_is_only_in_the_create_response(schema):
+    components = schema["components"]["schemas"]
+    assert "token" in components["ShareLinkCreated"]["properties"]
+    assert "token" not in components["ShareLink"]["properties"]

@@ -1,11 +1,12 @@
-import datetime
+import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import timezone
 
+from demo import large
+from demo.roadmap import History, align_row_times, has_roadmap, seed_roadmap
 from products.activity import Actor
 from products.models import Activity, Membership, Product, Role
 from products.services import (
@@ -49,7 +50,11 @@ DRIVER_APP = {
 
 
 class Command(BaseCommand):
-    help = "Create the demo users and products (safe to run again: nothing is duplicated)."
+    help = (
+        "Create the demo users and products, with the roadmap of Atlas Fleet Platform (safe to "
+        "run again: nothing is duplicated). --size large also creates the benchmark product: "
+        "500 roadmap items and 1,000 dependencies."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -57,8 +62,14 @@ class Command(BaseCommand):
             action="store_true",
             help="Seed even with DJANGO_DEBUG off (the demo users share a published password).",
         )
+        parser.add_argument(
+            "--size",
+            choices=["demo", "large"],
+            default="demo",
+            help="large: the demo plus a benchmark product with 500 items (for make bench).",
+        )
 
-    def handle(self, *args, force: bool = False, **options):
+    def handle(self, *args, force: bool = False, size: str = "demo", **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "Refusing to create demo users with a published password on a production "
@@ -70,6 +81,18 @@ class Command(BaseCommand):
             self._product(DRIVER_APP, owner=people["maya"], people=people)
             if fleet is not None:
                 self._fleet_history(fleet, people)
+            else:
+                self._roadmap_for_earlier_seed(people)
+        if size == "large":
+            started = time.perf_counter()
+            product, created = large.seed_large(people)
+            seconds = time.perf_counter() - started
+            what = f"created in {seconds:.1f} s" if created else "already there"
+            self.stdout.write(
+                f"Benchmark product “{product.name}” (id {product.pk}): {what}, "
+                f"{product.roadmap_items.count()} items, {product.dependencies.count()} "
+                "dependencies."
+            )
         self._print_logins()
 
     def _people(self) -> dict:
@@ -100,7 +123,12 @@ class Command(BaseCommand):
         return product
 
     def _fleet_history(self, fleet: Product, people) -> None:
-        """A few believable edits, so the activity log tells a story from the first visit."""
+        """The product's story from its creation ten weeks ago: members join, the roadmap is
+        planned and moves, and a few recent edits, so the activity log reads as a real history
+        from the first visit."""
+        history = History(fleet, since_start=True)
+        history.mark(70, 68)
+        seed_roadmap(fleet, people, history)
         maya = Actor.task("seed_demo", user=people["maya"])
         product_update(
             product=fleet,
@@ -108,6 +136,7 @@ class Command(BaseCommand):
             expected_version=fleet.version,
             description=FLEET["description"] + " Q1 focus: ETA accuracy and EU tachograph rules.",
         )
+        history.mark(2)
         diego = Membership.objects.select_related("product").get(
             product=fleet, user=people["diego"]
         )
@@ -117,17 +146,30 @@ class Command(BaseCommand):
             expected_version=diego.version,
             role=Role.CONTRIBUTOR,
         )
-        # Spread the story over the last three weeks; activity rows are otherwise never edited.
-        now = timezone.now()
-        entries = list(Activity.objects.filter(product=fleet).order_by("id"))
-        for age, entry in zip(range(len(entries), 0, -1), entries, strict=True):
-            entry.created_at = now - datetime.timedelta(days=age * 3, hours=age * 2)
-            Activity.objects.filter(pk=entry.pk).update(created_at=entry.created_at)
+        history.mark(1)
+        # Activity rows are otherwise never edited: this is the seeder writing the past.
+        history.write()
+        align_row_times(fleet)
         # The product's own timestamps agree with its history.
+        entries = Activity.objects.filter(product=fleet, target_type__model="product")
         Product.objects.filter(pk=fleet.pk).update(
-            created_at=entries[0].created_at,
-            updated_at=next(e for e in reversed(entries) if e.verb == "updated").created_at,
+            created_at=entries.filter(verb="created").get().created_at,
+            updated_at=entries.filter(verb="updated").latest("created_at").created_at,
         )
+
+    def _roadmap_for_earlier_seed(self, people) -> None:
+        """A database seeded before the demo had a roadmap gets it now (once)."""
+        fleet = (
+            Product.objects.filter(memberships__user=people["priya"], memberships__role=Role.ADMIN)
+            .order_by("pk")
+            .first()
+        )
+        if fleet is None or has_roadmap(fleet):
+            return
+        history = History(fleet)
+        seed_roadmap(fleet, people, history)
+        history.write()
+        align_row_times(fleet)
 
     def _print_logins(self) -> None:
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/"))

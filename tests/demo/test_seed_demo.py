@@ -4,6 +4,19 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from products.models import Activity, Membership, Product, Role
+from roadmaps.models import (
+    ChecklistEntry,
+    Dependency,
+    Insight,
+    KeyResult,
+    Objective,
+    Release,
+    Risk,
+    RoadmapItem,
+    RoadmapSnapshot,
+    Team,
+    Vision,
+)
 
 
 def seed() -> str:
@@ -34,21 +47,18 @@ def test_seed_demo_creates_the_personas_and_says_how_to_sign_in(db):
     assert fleet.updated_at <= history[0].created_at
 
 
+def row_counts() -> dict[str, int]:
+    models = [get_user_model(), Product, Membership, Activity]
+    models += [Team, Objective, KeyResult, RoadmapItem, Dependency, Release, ChecklistEntry]
+    models += [Risk, Insight, RoadmapSnapshot, Vision]
+    return {model.__name__: model.objects.count() for model in models}
+
+
 def test_seed_demo_twice_duplicates_nothing(db):
     seed()
-    counts = (
-        get_user_model().objects.count(),
-        Product.objects.count(),
-        Membership.objects.count(),
-        Activity.objects.count(),
-    )
+    counts = row_counts()
     seed()
-    assert counts == (
-        get_user_model().objects.count(),
-        Product.objects.count(),
-        Membership.objects.count(),
-        Activity.objects.count(),
-    )
+    assert row_counts() == counts
 
 
 def test_seed_demo_after_a_rename_creates_no_second_product(db):

@@ -1,0 +1,1809 @@
+"""API of the roadmap: teams, vision, objectives, items, dependencies, releases, risks, evidence,
+snapshots and share links, as flat resources under /api/v1/.
+
+Serializers validate input and describe the output; every write goes through roadmaps/services.py.
+Responses are shaped from ``.values()`` rows rather than by serializing model instances: a list
+of 100 items through DRF's field-by-field serialization costs about twenty times the query
+itself (PRODUCT.md §7 asks for half the speed of a bare view). Each resource has one shaper used
+for its list, its detail and the ``current`` of a 412, so the three cannot drift apart; the
+serializer of the resource documents that shape in the schema.
+"""
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db import connection, models
+from django.db.models import F
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, generics, serializers, status
+from rest_framework.response import Response
+
+from lodestar.api import (
+    ERROR_RESPONSES,
+    IF_MATCH,
+    PreconditionFailed,
+    VersionedObjectMixin,
+    versioned_delete_responses,
+    versioned_write_responses,
+)
+from lodestar.concurrency import VersionConflict
+from products.activity import Actor
+from products.api import API_PERMISSIONS, token_of
+from products.models import Product, Role
+from products.permissions import object_for, product_for, products_visible_to
+
+from . import services
+from .models import (
+    TITLE_MAX_LENGTH,
+    ChecklistEntry,
+    ChecklistKind,
+    Dependency,
+    Importance,
+    Insight,
+    InsightSource,
+    KeyResult,
+    Lane,
+    Objective,
+    Release,
+    ReleaseStatus,
+    Risk,
+    RiskStatus,
+    RoadmapItem,
+    RoadmapSnapshot,
+    RoadmapView,
+    Severity,
+    ShareLink,
+    Status,
+    Team,
+    Vision,
+)
+from .queries import IdFilter, RoadmapItemFilter, snapshot_compare_now
+
+# Ids beyond a signed 64-bit integer cannot name a row; refusing them keeps them away from the
+# database driver, which would raise instead of finding nothing.
+ID_MAX = 2**63 - 1
+LINKS_MAX = 500
+
+
+def _id_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=ID_MAX, **kwargs)
+
+
+def _version_field() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        required=False, min_value=1, help_text="Send back on writes unless you send If-Match."
+    )
+
+
+def _parse_id(field: str, raw: Any) -> int:
+    try:
+        return _id_field().run_validation(raw)
+    except exceptions.ValidationError as error:
+        raise exceptions.ValidationError({field: error.detail}) from None
+
+
+def _iso(value: datetime.datetime | None) -> str | None:
+    """A timestamp as DRF's DateTimeField writes it (UTC as ``Z``)."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+_DECIMAL = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+# --- Fields that link rows of the same product ------------------------------------------------
+
+
+def _flat_errors(convert, data):
+    """``convert(data)`` with the errors of a list's or dict's members as plain messages: the
+    error shape has one list of strings per field (DRF would nest them by index or key)."""
+    try:
+        return convert(data)
+    except exceptions.ValidationError as error:
+        if not isinstance(error.detail, dict):
+            raise
+        raise exceptions.ValidationError(
+            [f"{key}: {message}" for key, messages in error.detail.items() for message in messages]
+        ) from None
+
+
+class FlatDictField(serializers.DictField):
+    def to_internal_value(self, data):
+        return _flat_errors(super().to_internal_value, data)
+
+
+class RowOfProduct(serializers.IntegerField):
+    """The id of a row of the product being written; any other id is a field error that says
+    nothing about the row it names (it may belong to a product the caller cannot see)."""
+
+    def __init__(self, *, model: type[models.Model], noun: str, **kwargs):
+        self.model, self.noun = model, noun
+        super().__init__(min_value=1, max_value=ID_MAX, **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        # The id is checked (range, validators) first; the row is looked up after.
+        pk = super().run_validation(data)
+        if pk is None:
+            return None
+        product = self.parent.context["product"]
+        row = self.model.objects.filter(product=product, pk=pk).first()
+        if row is None:
+            raise serializers.ValidationError(f"This product has no {self.noun} with id {pk}.")
+        row.product = product
+        return row
+
+
+class RowsOfProduct(serializers.ListField):
+    """Ids of rows of the product being written (one query for all of them)."""
+
+    def __init__(self, *, model: type[models.Model], noun: str, **kwargs):
+        self.model, self.noun = model, noun
+        kwargs.setdefault("child", _id_field())
+        super().__init__(max_length=LINKS_MAX, **kwargs)
+
+    def to_internal_value(self, data):
+        ids = list(dict.fromkeys(_flat_errors(super().to_internal_value, data)))
+        product = self.parent.context["product"]
+        rows = {row.pk: row for row in self.model.objects.filter(product=product, pk__in=ids)}
+        missing = [str(pk) for pk in ids if pk not in rows]
+        if missing:
+            raise serializers.ValidationError(
+                f"This product has no {self.noun} with id {', '.join(missing)}."
+            )
+        for row in rows.values():
+            row.product = product
+        return [rows[pk] for pk in ids]
+
+
+class MemberOfProduct(serializers.IntegerField):
+    """The user id of a member of the product being written."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=ID_MAX, **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        pk = super().run_validation(data)
+        if pk is None:
+            return None
+        product = self.parent.context["product"]
+        user = get_user_model().objects.filter(pk=pk, memberships__product=product).first()
+        if user is None:
+            raise serializers.ValidationError(f"No member of this product has id {pk}.")
+        return user
+
+
+# --- Shaping rows -------------------------------------------------------------------------------
+
+_SENTINEL_PRODUCT, _SENTINEL_ID = 918_273_645, 546_372_819
+
+
+def _url_template(model: type[models.Model]) -> str:
+    """The model's ``get_absolute_url`` with ``{product}`` and ``{id}`` holes, so that a list
+    formats a string per row instead of resolving a URL per row."""
+    url = model(pk=_SENTINEL_ID, product_id=_SENTINEL_PRODUCT).get_absolute_url()
+    return url.replace(str(_SENTINEL_PRODUCT), "{product}").replace(str(_SENTINEL_ID), "{id}")
+
+
+def _link_ids(through, owner: str, target: str, ids: list[int]) -> dict[int, list[int]]:
+    """Owner id → linked ids, for the rows ``ids`` of a many-to-many table. One query.
+
+    Plain SQL on purpose: the ORM prepares each of the (up to 100) ids of an ``__in`` lookup
+    one by one, which costs more than running the query.
+    """
+    linked: dict[int, list[int]] = {pk: [] for pk in ids}
+    if not ids:
+        return linked
+    table, quote = through._meta.db_table, connection.ops.quote_name
+    owner_column = quote(through._meta.get_field(owner).column)
+    target_column = quote(through._meta.get_field(target).column)
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {owner_column}, {target_column} FROM {quote(table)} "  # noqa: S608 - names from the models
+            f"WHERE {owner_column} IN ({placeholders}) ORDER BY {target_column}",
+            ids,
+        )
+        for owner_id, target_id in cursor.fetchall():
+            linked[owner_id].append(target_id)
+    return linked
+
+
+class ShapedMixin:
+    """Shapes a resource's rows for the API: ``rows()`` selects them as dicts, ``finish()``
+    completes a page of them (links, URLs, timestamps) with a constant number of queries."""
+
+    model: type[models.Model]
+    product_path = "product"
+    fields: tuple[str, ...] = ()
+    timestamps: tuple[str, ...] = ()
+    has_page = True
+
+    def rows(self, queryset):
+        extra = {}
+        if self.product_path != "product":
+            extra["product"] = F(self.product_path)
+        return queryset.values(*self.fields, **extra)
+
+    def finish(self, rows: list[dict]) -> list[dict]:
+        if self.has_page:
+            base = self.request.build_absolute_uri("/")[:-1]
+            template = base + _url_template(self.model)
+        for row in rows:
+            for name in self.timestamps:
+                row[name] = _iso(row[name])
+            if self.has_page:
+                row["html_url"] = template.format(product=row["product"], id=row["id"])
+        return rows
+
+    def shape(self, instance) -> dict:
+        return self.finish(list(self.rows(self.model.objects.filter(pk=instance.pk))))[0]
+
+    # VersionedObjectMixin answers with the shaped row, like the list does.
+    def object_response(self, instance, status_code: int = status.HTTP_200_OK) -> Response:
+        response = Response(self.shape(instance), status=status_code)
+        if hasattr(instance, "etag"):
+            response["ETag"] = instance.etag
+        return response
+
+    def conflict(self, error: VersionConflict) -> exceptions.APIException:
+        if error.current is None:
+            return exceptions.NotFound("This object was deleted.")
+        return PreconditionFailed(self.shape(error.current))
+
+
+class ProductListView(ShapedMixin, generics.ListAPIView):
+    """A list across the products the caller (and their token) may see, or of one ``product``;
+    and the create of a row in a product named by the body."""
+
+    permission_classes = API_PERMISSIONS
+    list_role = Role.VIEWER
+    create_role = Role.EDITOR
+    create_serializer_class: type[serializers.Serializer]
+
+    asked_product: int | None = None
+
+    def visible_products(self):
+        """The products listed, as a subquery: those the caller sees with ``list_role``,
+        narrowed to ``?product=`` when given (checked in ``list`` only if nothing is found:
+        rows found prove the product visible, and the check would cost a query)."""
+        products = products_visible_to(self.request.user, token=token_of(self.request))
+        if self.list_role != Role.VIEWER:
+            products = products.filter(role__in=[r for r in Role if r.includes(self.list_role)])
+        raw = self.request.query_params.get("product")
+        if raw is not None:
+            self.asked_product = _parse_id("product", raw)
+            products = products.filter(pk=self.asked_product)
+        return products.values("pk")
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no caller
+            return self.model.objects.none()
+        path = f"{self.product_path}_id__in"
+        return self.model.objects.filter(**{path: self.visible_products()})
+
+    def filter_queryset(self, queryset):
+        # Binding a FilterSet (its form, every field) costs more than the rest of a list
+        # request; without a filter parameter there is nothing for it to do (``product`` is
+        # applied by get_queryset).
+        asked = set(self.request.query_params) - {"product", "cursor", "page_size"}
+        if not asked & set(self.filterset_class.base_filters):
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.rows(queryset))
+        if not page and self.asked_product is not None:
+            # Nothing found: an empty product, or one the caller may not list (404/403).
+            product_for(request.user, self.asked_product, self.list_role, token=token_of(request))
+        return self.get_paginated_response(self.finish(page))
+
+    # Creating.
+
+    def product_of_body(self, request, role: Role) -> Product:
+        data = request.data if isinstance(request.data, dict) else {}
+        if data.get("product") is None:
+            raise exceptions.ValidationError({"product": ["This field is required."]})
+        product_id = _parse_id("product", data["product"])
+        return product_for(request.user, product_id, role, token=token_of(request))
+
+    def validated(self, request, product: Product, serializer_class=None) -> dict:
+        serializer = (serializer_class or self.create_serializer_class)(
+            data=request.data, context={"request": request, "product": product}
+        )
+        serializer.is_valid(raise_exception=True)
+        return {
+            key: value
+            for key, value in serializer.validated_data.items()
+            if key not in ("product", "version")
+        }
+
+    def post(self, request):
+        product = self.product_of_body(request, self.create_role)
+        instance = self.create(product, self.validated(request, product), Actor.api(request))
+        return self.created(instance)
+
+    def create(self, product: Product, data: dict, by: Actor):
+        raise NotImplementedError
+
+    def created(self, instance) -> Response:
+        response = self.object_response(instance, status.HTTP_201_CREATED)
+        response["Location"] = reverse(self.detail_url_name, args=[instance.pk])
+        return response
+
+
+class ProductObjectView(ShapedMixin, VersionedObjectMixin, generics.GenericAPIView):
+    """One row of a product: read by viewers, written by editors (unless a view says more)."""
+
+    permission_classes = API_PERMISSIONS
+    read_role = Role.VIEWER
+    write_role = Role.EDITOR
+    delete_role = Role.EDITOR
+
+    def get_queryset(self):
+        return self.model.objects.all()
+
+    def instance(self, role: Role):
+        return object_for(
+            self.request.user,
+            self.model.objects.all(),
+            self.kwargs["pk"],
+            role,
+            token=token_of(self.request),
+            product_path=self.product_path,
+        )
+
+    def product_of(self, instance) -> Product:
+        holder = instance
+        for step in self.product_path.split("__"):
+            holder = getattr(holder, step)
+        return holder
+
+    def retrieve(self, request):
+        instance = self.instance(self.read_role)
+        return self.not_modified(request, instance) or self.object_response(instance)
+
+    def update(self, request, *, partial: bool):
+        instance = self.instance(self.write_role)
+        serializer = self.get_serializer(
+            data=request.data,
+            partial=partial,
+            context={"request": request, "product": self.product_of(instance)},
+        )
+        serializer.is_valid(raise_exception=True)
+        expected = self.expected_version(request, instance)
+        fields = {
+            key: value for key, value in serializer.validated_data.items() if key != "version"
+        }
+        try:
+            self.write(instance, fields, Actor.api(request), expected)
+        except VersionConflict as error:
+            raise self.conflict(error) from None
+        return self.object_response(instance)
+
+    def destroy(self, request):
+        instance = self.instance(self.delete_role)
+        expected = self.expected_version(request, instance)
+        try:
+            self.remove(instance, Actor.api(request), expected)
+        except VersionConflict as error:
+            raise self.conflict(error) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def write(self, instance, fields: dict, by: Actor, expected: int) -> None:
+        raise NotImplementedError
+
+    def remove(self, instance, by: Actor, expected: int) -> None:
+        raise NotImplementedError
+
+
+def _product_filter(path: str = "product") -> django_filters.NumberFilter:
+    return IdFilter(
+        field_name=f"{path}_id",
+        help_text="Product id (404 if you cannot see it); without it, all your products.",
+    )
+
+
+def _collection_schema(tag, serializer, create_serializer, *, plural, noun, create_role="editor"):
+    return extend_schema_view(
+        get=extend_schema(
+            summary=f"List {plural}",
+            operation_id=f"{tag}_list",
+            responses={200: serializer(many=True), **ERROR_RESPONSES},
+        ),
+        post=extend_schema(
+            summary=f"Create {noun} ({create_role})",
+            operation_id=f"{tag}_create",
+            request=create_serializer,
+            responses={201: serializer, **ERROR_RESPONSES},
+        ),
+    )
+
+
+def _object_schema(tag, serializer, *, noun, update=True, delete="editor", read="viewer"):
+    views = {
+        "get": extend_schema(
+            summary=f"{noun.capitalize()}" + ("" if read == "viewer" else f" ({read})"),
+            operation_id=f"{tag}_retrieve",
+            responses={200: serializer, 304: None, **ERROR_RESPONSES},
+        )
+    }
+    if update:
+        views["put"] = extend_schema(
+            summary=f"Replace {noun}'s fields (editor)",
+            operation_id=f"{tag}_update",
+            parameters=[IF_MATCH],
+            responses=versioned_write_responses(serializer),
+        )
+        views["patch"] = extend_schema(
+            summary=f"Change some of {noun}'s fields (editor)",
+            operation_id=f"{tag}_partial_update",
+            parameters=[IF_MATCH],
+            responses=versioned_write_responses(serializer),
+        )
+    if delete:
+        views["delete"] = extend_schema(
+            summary=f"Delete {noun} ({delete})",
+            operation_id=f"{tag}_destroy",
+            parameters=[IF_MATCH],
+            responses=versioned_delete_responses(serializer),
+        )
+    return extend_schema_view(**views)
+
+
+# --- Teams --------------------------------------------------------------------------------------
+
+
+class TeamSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    product = serializers.IntegerField(read_only=True, help_text="Product id.")
+    name = serializers.CharField(max_length=80)
+    capacity_points = serializers.IntegerField(
+        min_value=0, max_value=10_000, default=0, help_text="Points per sprint."
+    )
+    version = _version_field()
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class TeamCreateSerializer(TeamSerializer):
+    product = _id_field(help_text="Product id (editor).")
+
+
+class TeamFilter(django_filters.FilterSet):
+    product = _product_filter()
+
+    class Meta:
+        model = Team
+        fields = ["product"]
+
+
+class TeamShape(ShapedMixin):
+    model = Team
+    fields = ("id", "product", "name", "capacity_points", "version", "created_at")
+    timestamps = ("created_at",)
+    has_page = False
+    serializer_class = TeamSerializer
+
+
+@_collection_schema("teams", TeamSerializer, TeamCreateSerializer, plural="teams", noun="a team")
+@extend_schema(tags=["teams"])
+class TeamListView(TeamShape, ProductListView):
+    create_serializer_class = TeamCreateSerializer
+    filterset_class = TeamFilter
+    detail_url_name = "api:team-detail"
+
+    def create(self, product, data, by):
+        return services.team_create(by=by, product=product, **data)
+
+
+@_object_schema("teams", TeamSerializer, noun="a team")
+@extend_schema(tags=["teams"])
+class TeamDetailView(TeamShape, ProductObjectView):
+    def get(self, request, pk):
+        return self.retrieve(request)
+
+    def put(self, request, pk):
+        return self.update(request, partial=False)
+
+    def patch(self, request, pk):
+        return self.update(request, partial=True)
+
+    def delete(self, request, pk):
+        return self.destroy(request)
+
+    def write(self, instance, fields, by, expected):
+        services.team_update(team=instance, by=by, expected_version=expected, **fields)
+
+    def remove(self, instance, by, expected):
+        services.team_delete(team=instance, by=by, expected_version=expected)
+
+
+# --- Vision -----------------------------------------------------------------------------------
+
+
+class VisionSerializer(serializers.Serializer):
+    product = serializers.IntegerField(read_only=True)
+    statement = serializers.CharField(allow_blank=True, max_length=10_000, required=False)
+    target_users = serializers.CharField(allow_blank=True, max_length=10_000, required=False)
+    horizon_1y = serializers.CharField(allow_blank=True, max_length=10_000, required=False)
+    horizon_3y = serializers.CharField(allow_blank=True, max_length=10_000, required=False)
+    horizon_5y = serializers.CharField(allow_blank=True, max_length=10_000, required=False)
+    version = _version_field()
+    html_url = serializers.URLField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="A product's vision (created empty on first read)",
+        operation_id="vision_retrieve",
+        responses={200: VisionSerializer, 304: None, **ERROR_RESPONSES},
+    ),
+    put=extend_schema(
+        summary="Replace a product's vision (editor)",
+        operation_id="vision_update",
+        parameters=[IF_MATCH],
+        responses=versioned_write_responses(VisionSerializer),
+    ),
+    patch=extend_schema(
+        summary="Change some of a product's vision (editor)",
+        operation_id="vision_partial_update",
+        parameters=[IF_MATCH],
+        responses=versioned_write_responses(VisionSerializer),
+    ),
+)
+@extend_schema(tags=["vision"])
+class VisionView(ShapedMixin, VersionedObjectMixin, generics.GenericAPIView):
+    serializer_class = VisionSerializer
+    permission_classes = API_PERMISSIONS
+    queryset = Vision.objects.none()
+    model = Vision
+    fields = (
+        "id",
+        "product",
+        "statement",
+        "target_users",
+        "horizon_1y",
+        "horizon_3y",
+        "horizon_5y",
+        "version",
+        "updated_at",
+    )
+    timestamps = ("updated_at",)
+
+    def vision(self, role: Role) -> Vision:
+        product = product_for(
+            self.request.user, self.kwargs["pk"], role, token=token_of(self.request)
+        )
+        return services.vision_of(product)
+
+    def finish(self, rows):
+        rows = super().finish(rows)
+        for row in rows:
+            del row["id"]
+        return rows
+
+    def get(self, request, pk):
+        vision = self.vision(Role.VIEWER)
+        return self.not_modified(request, vision) or self.object_response(vision)
+
+    def put(self, request, pk):
+        return self._update(request, partial=False)
+
+    def patch(self, request, pk):
+        return self._update(request, partial=True)
+
+    def _update(self, request, *, partial):
+        vision = self.vision(Role.EDITOR)
+        serializer = self.get_serializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        expected = self.expected_version(request, vision)
+        fields = {
+            key: value for key, value in serializer.validated_data.items() if key != "version"
+        }
+        try:
+            services.vision_update(
+                vision=vision, by=Actor.api(request), expected_version=expected, **fields
+            )
+        except VersionConflict as error:
+            raise self.conflict(error) from None
+        return self.object_response(vision)
+
+
+# --- Objectives and key results ----------------------------------------------------------------
+
+
+class KeyResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    product = serializers.IntegerField(read_only=True, help_text="Product id (the objective's).")
+    objective = serializers.IntegerField(read_only=True, help_text="Objective id.")
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    target = serializers.DecimalField(max_digits=14, decimal_places=2)
+    current = serializers.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
+    unit = serializers.CharField(max_length=20, allow_blank=True, required=False)
+    position = serializers.IntegerField(read_only=True)
+    progress = serializers.IntegerField(read_only=True, help_text="Percent of the target, 0–100.")
+    version = _version_field()
+
+    def validate_target(self, value):
+        if value == 0:
+            raise serializers.ValidationError("A target of zero cannot measure progress.")
+        return value
+
+
+class KeyResultCreateSerializer(KeyResultSerializer):
+    objective = _id_field(help_text="Objective id (editor of its product).")
+
+
+class ObjectiveKeyResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    target = serializers.DecimalField(max_digits=14, decimal_places=2)
+    current = serializers.DecimalField(max_digits=14, decimal_places=2)
+    unit = serializers.CharField()
+    position = serializers.IntegerField()
+    progress = serializers.IntegerField()
+    version = serializers.IntegerField()
+
+
+class ObjectiveSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    product = serializers.IntegerField(read_only=True, help_text="Product id.")
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    description = serializers.CharField(allow_blank=True, max_length=10_000, required=False)
+    position = serializers.IntegerField(read_only=True)
+    key_results = ObjectiveKeyResultSerializer(
+        many=True, read_only=True, help_text="Change them through key-results."
+    )
+    version = _version_field()
+    html_url = serializers.URLField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class ObjectiveCreateSerializer(ObjectiveSerializer):
+    product = _id_field(help_text="Product id (editor).")
+
+
+def _key_result_row(row: dict) -> dict:
+    row["progress"] = KeyResult(target=row["target"], current=row["current"]).progress
+    row["target"] = _DECIMAL.to_representation(row["target"])
+    row["current"] = _DECIMAL.to_representation(row["current"])
+    return row
+
+
+class ObjectiveShape(ShapedMixin):
+    model = Objective
+    fields = ("id", "product", "title", "description", "position", "version", "created_at")
+    timestamps = ("created_at",)
+    serializer_class = ObjectiveSerializer
+
+    def finish(self, rows):
+        rows = super().finish(rows)
+        by_objective = {row["id"]: row for row in rows}
+        for row in rows:
+            row["key_results"] = []
+        key_results = KeyResult.objects.filter(objective_id__in=list(by_objective)).order_by(
+            "position", "id"
+        )
+        for key_result in key_results.values(
+            "id", "objective_id", "title", "target", "current", "unit", "position", "version"
+        ):
+            owner = by_objective[key_result.pop("objective_id")]
+            owner["key_results"].append(_key_result_row(key_result))
+        return rows
+
+
+class ObjectiveFilter(django_filters.FilterSet):
+    product = _product_filter()
+
+    class Meta:
+        model = Objective
+        fields = ["product"]
+
+
+@_collection_schema(
+    "objectives",
+    ObjectiveSerializer,
+    ObjectiveCreateSerializer,
+    plural="objectives with their key results",
+    noun="an objective",
+)
+@extend_schema(tags=["objectives"])
+class ObjectiveListView(ObjectiveShape, ProductListView):
+    create_serializer_class = ObjectiveCreateSerializer
+    filterset_class = ObjectiveFilter
+    detail_url_name = "api:objective-detail"
+
+    def create(self, product, data, by):
+        return services.objective_create(by=by, product=product, **data)
+
+
+@_object_schema("objectives", ObjectiveSerializer, noun="an objective")
+@extend_schema(tags=["objectives"])
+class ObjectiveDetailView(ObjectiveShape, ProductObjectView):
+    def get(self, request, pk):
+        return self.retrieve(request)
+
+    def put(self, request, pk):
+        return self.update(request, partial=False)
+
+    def patch(self, request, pk):
+        return self.update(request, partial=True)
+
+    def delete(self, request, pk):
+        return self.destroy(request)
+
+    def write(self, instance, fields, by, expected):
+        services.objective_update(objective=instance, by=by, expected_version=expected, **fields)
+
+    def remove(self, instance, by, expected):
+        services.objective_delete(objective=instance, by=by, expected_version=expected)
+
+
+class KeyResultShape(ShapedMixin):
+    model = KeyResult
+    product_path = "objective__product"
+    fields = ("id", "objective", "title", "target", "current", "unit", "position", "version")
+    has_page = False
+    serializer_class = KeyResultSerializer
+
+    def finish(self, rows):
+        return [_key_result_row(row) for row in rows]
+
+
+class KeyResultFilter(django_filters.FilterSet):
+    product = _product_filter("objective__product")
+    objective = IdFilter(field_name="objective_id", help_text="Objective id.")
+
+    class Meta:
+        model = KeyResult
+        fields = ["product", "objective"]
+
+
+@_collection_schema(
+    "key_results",
+    KeyResultSerializer,
+    KeyResultCreateSerializer,
+    plural="key results",
+    noun="a key result of an objective",
+)
+@extend_schema(tags=["objectives"])
+class KeyResultListView(KeyResultShape, ProductListView):
+    create_serializer_class = KeyResultCreateSerializer
+    filterset_class = KeyResultFilter
+    detail_url_name = "api:key-result-detail"
+
+    def post(self, request):
+        data = request.data if isinstance(request.data, dict) else {}
+        if data.get("objective") is None:
+            raise exceptions.ValidationError({"objective": ["This field is required."]})
+        objective = object_for(
+            request.user,
+            Objective.objects.all(),
+            _parse_id("objective", data["objective"]),
+            Role.EDITOR,
+            token=token_of(request),
+        )
+        fields = self.validated(request, objective.product)
+        fields.pop("objective")
+        key_result = services.key_result_create(
+            by=Actor.api(request), objective=objective, **fields
+        )
+        return self.created(key_result)
+
+
+@_object_schema("key_results", KeyResultSerializer, noun="a key result")
+@extend_schema(tags=["objectives"])
+class KeyResultDetailView(KeyResultShape, ProductObjectView):
+    def get(self, request, pk):
+        return self.retrieve(request)
+
+    def put(self, request, pk):
+        return self.update(request, partial=False)
+
+    def patch(self, request, pk):
+        return self.update(request, partial=True)
+
+    def delete(self, request, pk):
+        return self.destroy(request)
+
+    def write(self, instance, fields, by, expected):
+        services.key_result_update(key_result=instance, by=by, expected_version=expected, **fields)
+
+    def remove(self, instance, by, expected):
+        services.key_result_delete(key_result=instance, by=by, expected_version=expected)
+
+
+# --- Roadmap items -------------------------------------------------------------------------------
+
+
+class LateBlockerSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The blocking item.")
+    title = serializers.CharField()
+    end_date = serializers.DateField()
+    days = serializers.IntegerField(help_text="Days it ends after this item starts.")
+
+
+class RoadmapItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    product = serializers.IntegerField(read_only=True, help_text="Product id.")
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    summary = serializers.CharField(allow_blank=True, max_length=20_000, required=False)
+    status = serializers.ChoiceField(choices=Status.choices, default=Status.PLANNED)
+    lane = serializers.ChoiceField(choices=Lane.choices, default=Lane.NEXT)
+    lane_rank = serializers.FloatField(
+        read_only=True, help_text="Order within the lane; change it with the move action."
+    )
+    start_date = serializers.DateField(allow_null=True, required=False)
+    end_date = serializers.DateField(allow_null=True, required=False)
+    confidence = serializers.IntegerField(
+        min_value=0, max_value=100, default=50, help_text="How sure the dates are, in percent."
+    )
+    team = RowOfProduct(model=Team, noun="team", allow_null=True, required=False)
+    theme = serializers.CharField(max_length=80, allow_blank=True, required=False)
+    objectives = RowsOfProduct(
+        model=Objective, noun="objective", required=False, help_text="Objective ids."
+    )
+    feature_key = serializers.SlugField(max_length=80, allow_blank=True, required=False)
+    insight_count = serializers.IntegerField(read_only=True, help_text="Customer evidence.")
+    late_blockers = LateBlockerSerializer(
+        many=True, read_only=True, help_text="Blockers that end after this item starts."
+    )
+    version = _version_field()
+    html_url = serializers.URLField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    def validate(self, attrs):
+        start, end = attrs.get("start_date"), attrs.get("end_date")
+        if start is not None and end is not None and end < start:
+            raise serializers.ValidationError(
+                {"end_date": "The end date is before the start date."}
+            )
+        return attrs
+
+
+class RoadmapItemCreateSerializer(RoadmapItemSerializer):
+    product = _id_field(help_text="Product id (editor).")
+
+
+def _blockers_with_end_dates(ids: list[int]) -> list[tuple[int, int, str, datetime.date]]:
+    """(blocked id, blocker id, blocker title, blocker end) for the items ``ids``, earliest end
+    first. One query, in plain SQL for the reason given in ``_link_ids``."""
+    if not ids:
+        return []
+    quote = connection.ops.quote_name
+    dependencies, items = quote(Dependency._meta.db_table), quote(RoadmapItem._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT d.blocked_id, d.blocker_id, b.title, b.end_date FROM {dependencies} d "  # noqa: S608 - names from the models
+            f"JOIN {items} b ON b.id = d.blocker_id "
+            f"WHERE d.blocked_id IN ({placeholders}) AND b.end_date IS NOT NULL "
+            "ORDER BY b.end_date, d.blocker_id",
+            ids,
+        )
+        rows = cursor.fetchall()
+    # SQLite hands dates back as text here (no field to convert them).
+    return [
+        (blocked, blocker, title, end if isinstance(end, datetime.date) else _date(end))
+        for blocked, blocker, title, end in rows
+    ]
+
+
+def _date(text: str) -> datetime.date:
+    return datetime.date.fromisoformat(text)
+
+
+class RoadmapItemShape(ShapedMixin):
+    model = RoadmapItem
+    fields = (
+        "id",
+        "product",
+        "title",
+        "summary",
+        "status",
+        "lane",
+        "lane_rank",
+        "start_date",
+        "end_date",
+        "confidence",
+        "team",
+        "theme",
+        "feature_key",
+        "version",
+        "created_at",
+        "updated_at",
+    )
+    timestamps = ("created_at", "updated_at")
+    serializer_class = RoadmapItemSerializer
+
+    def finish(self, rows):
+        rows = super().finish(rows)
+        ids = [row["id"] for row in rows]
+        objectives = _link_ids(RoadmapItem.objectives.through, "roadmapitem", "objective", ids)
+        evidence = _link_ids(Insight.items.through, "roadmapitem", "insight", ids)
+        late: dict[int, list[dict]] = {pk: [] for pk in ids}
+        starts = {row["id"]: row["start_date"] for row in rows}
+        for blocked_id, blocker_id, title, end in _blockers_with_end_dates(ids):
+            start = starts[blocked_id]
+            if start is not None and end > start:
+                late[blocked_id].append(
+                    {"id": blocker_id, "title": title, "end_date": end, "days": (end - start).days}
+                )
+        for row in rows:
+            row["objectives"] = objectives[row["id"]]
+            row["insight_count"] = len(evidence[row["id"]])
+            row["late_blockers"] = late[row["id"]]
+        return rows
+
+
+class RoadmapItemApiFilter(RoadmapItemFilter):
+    product = _product_filter()
+
+    class Meta(RoadmapItemFilter.Meta):
+        fields = ["product", *RoadmapItemFilter.Meta.fields]
+
+
+@_collection_schema(
+    "roadmap_items",
+    RoadmapItemSerializer,
+    RoadmapItemCreateSerializer,
+    plural="roadmap items (in creation order)",
+    noun="a roadmap item at the end of its lane",
+)
+@extend_schema(tags=["roadmap-items"])
+class RoadmapItemListView(RoadmapItemShape, ProductListView):
+    create_serializer_class = RoadmapItemCreateSerializer
+    filterset_class = RoadmapItemApiFilter
+    detail_url_name = "api:roadmap-item-detail"
+
+    def create(self, product, data, by):
+        return services.item_create(by=by, product=product, **data)
+
+
+@_object_schema("roadmap_items", RoadmapItemSerializer, noun="a roadmap item")
+@extend_schema(tags=["roadmap-items"])
+class RoadmapItemDetailView(RoadmapItemShape, ProductObjectView):
+    def get(self, request, pk):
+        return self.retrieve(request)
+
+    def put(self, request, pk):
+        return self.update(request, partial=False)
+
+    def patch(self, request, pk):
+        return self.update(request, partial=True)
+
+    def delete(self, request, pk):
+        return self.destroy(request)
+
+    def write(self, instance, fields, by, expected):
+        services.item_update(item=instance, by=by, expected_version=expected, **fields)
+
+    def remove(self, instance, by, expected):
+        services.item_delete(item=instance, by=by, expected_version=expected)
+
+
+class MoveSerializer(serializers.Serializer):
+    lane = serializers.ChoiceField(choices=Lane.choices)
+    after = RowOfProduct(
+        model=RoadmapItem,
+        noun="roadmap item",
+        allow_null=True,
+        default=None,
+        help_text="The item to drop after, in that lane; null for the top.",
+    )
+    version = _version_field()
+
+
+@extend_schema_view(
+    post=extend_schema(
+        summary="Move an item to a lane, after another item (editor)",
+        operation_id="roadmap_items_move",
+        request=MoveSerializer,
+        parameters=[IF_MATCH],
+        responses=versioned_write_responses(RoadmapItemSerializer),
+    )
+)
+@extend_schema(tags=["roadmap-items"])
+class RoadmapItemMoveView(RoadmapItemShape, ProductObjectView):
+    def post(self, request, pk):
+        item = self.instance(Role.EDITOR)
+        serializer = MoveSerializer(
+            data=request.data, context={"request": request, "product": item.product}
+        )
+        serializer.is_valid(raise_exception=True)
+        expected = self.expected_version(request, item)
+        try:
+            services.item_move(
+                item=item,
+                by=Actor.api(request),
+                expected_version=expected,
+                lane=serializer.validated_data["lane"],
+                after=serializer.validated_data["after"],
+            )
+        except VersionConflict as error:
+            raise self.conflict(error) from None
+        return self.object_response(item)
+
+
+# --- Dependencies --------------------------------------------------------------------------------
+
+
+class DependencySerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    product = serializers.IntegerField(read_only=True, help_text="Product id.")
+    blocker = serializers.IntegerField(read_only=True, help_text="The item that must finish first.")
+    blocked = serializers.IntegerField(read_only=True, help_text="The item that waits for it.")
+    version = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class DependencyCreateSerializer(serializers.Serializer):
+    product = _id_field(help_text="Product id (editor).")
+    blocker = RowOfProduct(model=RoadmapItem, noun="roadmap item")
+    blocked = RowOfProduct(model=RoadmapItem, noun="roadmap item")
+
+
+class DependencyShape(ShapedMixin):
+    model = Dependency
+    fields = ("id", "product", "blocker", "blocked", "version", "created_at")
+    timestamps = ("created_at",)
+    has_page = False
+    serializer_class = DependencySerializer
+
+
+class DependencyFilter(django_filters.FilterSet):
+    product = _product_filter()
+    blocker = IdFilter(field_name="blocker_id", help_text="Blocking item id.")
+    blocked = IdFilter(field_name="blocked_id", help_text="Blocked item id.")
+
+    class Meta:
+        model = Dependency
+        fields = ["product", "blocker", "blocked"]
+
+
+@_collection_schema(
+    "dependencies",
+    DependencySerializer,
+    DependencyCreateSerializer,
+    plural="dependencies",
+    noun="a dependency (refused if it closes a cycle)",
+)
+@extend_schema(tags=["dependencies"])
+class DependencyListView(DependencyShape, ProductListView):
+    create_serializer_class = DependencyCreateSerializer
+    filterset_class = DependencyFilter
+    detail_url_name = "api:dependency-detail"
+
+    def create(self, product, data, by):
+        return services.dependency_create(by=by, product=product, **data)
+
+
+@_object_schema("dependencies", DependencySerializer, noun="a dependency", update=False)
+@extend_schema(tags=["dependencies"])
+class DependencyDetailView(DependencyShape, ProductObjectView):
+    def get(self, request, pk):
+        return self.retrieve(request)
+
+    def delete(self, request, pk):
+        return self.destroy(request)
+
+    def remove(self, instance, by, expected):
+        services.dependency_delete(dependency=instance, by=by, expected_version=expected)
+
+
+# --- Releases, the readiness gate, checklists -------------------------------------------------
+
+
+class ReleaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    product = serializers.IntegerField(read_only=True, help_text="Product id.")
+    name = serializers.CharField(max_length=120)
+    date = serializers.DateField()
+    description = serializers.CharField(allow_blank=True, max_length=20_000, required=False)
+    status = serializers.ChoiceField(
+        choices=ReleaseStatus.choices, read_only=True, help_text="Changed by the ship action."
+    )
+    items = RowsOfProduct(
+        model=RoadmapItem, noun="roadmap item", required=False, help_text="Roadmap item ids."
+    )
+    shipped_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    override_reason = serializers.CharField(read_only=True)
+    version = _version_field()
+    html_url = serializers.URLField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class ReleaseCreateSerializer(ReleaseSerializer):
+    product = _id_field(help_text="Product id (editor).")
+
+
+class ReleaseShape(ShapedMixin):
+    model = Release
+    fields = (
+        "id",
+        "product",
+        "name",
+        "date",
+        "description",
+        "status",
+        "shipped_at",
+        "override_reason",
+        "version",
+        "created_at",
+    )
+    timestamps = ("created_at", "shipped_at")
+    serializer_class = ReleaseSerializer
+
+    def finish(self, rows):
+        rows = super().finish(rows)
+        items = _link_ids(
+            Release.items.through, "release", "roadmapitem", [row["id"] for row in rows]
+        )
+        for row in rows:
+            row["items"] = items[row["id"]]
+        return rows
+
+
+class ReleaseFilter(django_filters.FilterSet):
+    product = _product_filter()
+    status = django_filters.ChoiceFilter(choices=ReleaseStatus.choices)
+
+    class Meta:
+        model = Release
+        fields = ["product", "status"]
+
+
+@_collection_schema(
+    "releases",
+    ReleaseSerializer,
+    ReleaseCreateSerializer,
+    plural="releases",
+    noun="a planned release with its open checklist",
+)
+@extend_schema(tags=["releases"])
+class ReleaseListView(ReleaseShape, ProductListView):
+    create_serializer_class = ReleaseCreateSerializer
+    filterset_class = ReleaseFilter
+    detail_url_name = "api:release-detail"
+
+    def create(self, product, data, by):
+        return services.release_create(by=by, product=product, **data)
+
+
+@_object_schema("releases", ReleaseSerializer, noun="a release")
+@extend_schema(tags=["releases"])
+class ReleaseDetailView(ReleaseShape, ProductObjectView):
+    def get(self, request, pk):
+        return self.retrieve(request)
+
+    def put(self, request, pk):
+        return self.update(request, partial=False)
+
+    def patch(self, request, pk):
+        return self.update(request, partial=True)
+
+    def delete(self, request, pk):
+        return self.destroy(request)
+
+    def write(self, instance, fields, by, expected):
+        services.release_update(release=instance, by=by, expected_version=expected, **fields)
+
+    def remove(self, instance, by, expected):
+        services.release_delete(release=instance, by=by, expected_version=expected)
+
+
+class ReadinessProblemSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["blocker", "checklist", "risk"])
+    message = serializers.CharField()
+
+
+class ReadinessSerializer(serializers.Serializer):
+    ready = serializers.BooleanField()
+    problems = ReadinessProblemSerializer(many=True)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Why a release cannot ship yet (empty when it can)",
+        operation_id="releases_readiness",
+        responses={200: ReadinessSerializer, **ERROR_RESPONSES},
+    )
+)
+@extend_schema(tags=["releases"])
+class ReleaseReadinessView(ReleaseShape, ProductObjectView):
+    def get(self, request, pk):
+        release = self.instance(Role.VIEWER)
+        problems = services.release_readiness(release)
+        data = {
+            "ready": not problems,
+            "problems": [{"kind": p.kind, "message": p.message} for p in problems],
+        }
+        return Response(data)
+
+
+class ShipSerializer(serializers.Serializer):
+    version = _version_field()
+    override_reason = serializers.CharField(
+        max_length=2000,
+        allow_blank=True,
+        default="",
+        help_text="Only an admin may ship a release that is not ready, and only with a reason.",
+    )
+
+
+@extend_schema_view(
+    post=extend_schema(
+        summary="Ship a release through the readiness gate (editor; override: admin)",
+        operation_id="releases_ship",
+        request=ShipSerializer,
+        parameters=[IF_MATCH],
+        responses=versioned_write_responses(ReleaseSerializer),
+    )
+)
+@extend_schema(tags=["releases"])
+class ReleaseShipView(ReleaseShape, ProductObjectView):
+    def post(self, request, pk):
+        release = self.instance(Role.EDITOR)
+        serializer = ShipSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        expected = self.expected_version(request, release)
+        try:
+            services.release_ship(
+                release=release,
+                by=Actor.api(request),
+                expected_version=expected,
+                may_override=release.product.role == Role.ADMIN,
+                override_reason=serializer.validated_data["override_reason"],
+            )
+        except VersionConflict as error:
+            raise self.conflict(error) from None
+        return self.object_response(release)
+
+
+class ChecklistEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    product = serializers.IntegerField(read_only=True, help_text="Product id (the release's).")
+    release = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=ChecklistKind.choices, read_only=True)
+    owner = MemberOfProduct(allow_null=True, required=False, help_text="User id of a member.")
+    done = serializers.BooleanField(required=False)
+    note = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    version = _version_field()
+
+
+class ChecklistEntryShape(ShapedMixin):
+    model = ChecklistEntry
+    product_path = "release__product"
+    fields = ("id", "release", "kind", "owner", "done", "note", "version")
+    has_page = False
+    serializer_class = ChecklistEntrySerializer
+
+
+class ChecklistEntryFilter(django_filters.FilterSet):
+    product = _product_filter("release__product")
+    release = IdFilter(field_name="release_id", help_text="Release id.")
+
+    class Meta:
+        model = ChecklistEntry
+        fields = ["product", "release"]
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="List releases' checklist entries",
+        operation_id="checklist_entries_list",
+        responses={200: ChecklistEntrySerializer(many=True), **ERROR_RESPONSES},
+    )
+)
+@extend_schema(tags=["releases"])
+class ChecklistEntryListView(ChecklistEntryShape, ProductListView):
+    # Every release gets its four entries when it is created; none are added or removed.
+    http_method_names = ["get", "head", "options"]
+    filterset_class = ChecklistEntryFilter
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="A checklist entry",
+        operation_id="checklist_entries_retrieve",
+        responses={200: ChecklistEntrySerializer, 304: None, **ERROR_RESPONSES},
+    ),
+    patch=extend_schema(
+        summary="Change a checklist entry's owner, done flag or note (editor)",
+        operation_id="checklist_entries_partial_update",
+        parameters=[IF_MATCH],
+        responses=versioned_write_responses(ChecklistEntrySerializer),
+    ),
+)
+@extend_schema(tags=["releases"])
+class ChecklistEntryDetailView(ChecklistEntryShape, ProductObjectView):
+    def get(self, request, pk):
+        return self.retrieve(request)
+
+    def patch(self, request, pk):
+        return self.update(request, partial=True)
+
+    def write(self, instance, fields, by, expected):
+        services.checklist_entry_update(entry=instance, by=by, expected_version=expected, **fields)
+
+
+# --- Risks and insights ------------------------------------------------------------------------
+
+
+class RiskSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    product = serializers.IntegerField(read_only=True, help_text="Product id.")
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    description = serializers.CharField(allow_blank=True, max_length=20_000, required=False)
+    likelihood = serializers.IntegerField(min_value=1, max_value=5, help_text="1 (rare) to 5.")
+    impact = serializers.IntegerField(min_value=1, max_value=5, help_text="1 (minor) to 5.")
+    score = serializers.IntegerField(read_only=True, help_text="Likelihood × impact.")
+    severity = serializers.ChoiceField(choices=Severity.choices, read_only=True)
+    owner = MemberOfProduct(allow_null=True, required=False, help_text="User id of a member.")
+    mitigation = serializers.CharField(allow_blank=True, max_length=20_000, required=False)
+    status = serializers.ChoiceField(choices=RiskStatus.choices, default=RiskStatus.OPEN)
+    items = RowsOfProduct(
+        model=RoadmapItem, noun="roadmap item", required=False, help_text="Roadmap item ids."
+    )
+    releases = RowsOfProduct(
+        model=Release, noun="release", required=False, help_text="Release ids."
+    )
+    version = _version_field()
+    html_url = serializers.URLField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+class RiskCreateSerializer(RiskSerializer):
+    product = _id_field(help_text="Product id (editor).")
+
+
+class RiskShape(ShapedMixin):
+    model = Risk
+    fields = (
+        "id",
+        "product",
+        "title",
+        "description",
+        "likelihood",
+        "impact",
+        "owner",
+        "mitigation",
+        "status",
+        "version",
+        "created_at",
+        "updated_at",
+    )
+    timestamps = ("created_at", "updated_at")
+    serializer_class = RiskSerializer
+
+    def finish(self, rows):
+        rows = super().finish(rows)
+        ids = [row["id"] for row in rows]
+        items = _link_ids(Risk.items.through, "risk", "roadmapitem", ids)
+        releases = _link_ids(Risk.releases.through, "risk", "release", ids)
+        for row in rows:
+            risk = Risk(likelihood=row["likelihood"], impact=row["impact"])
+            row["score"], row["severity"] = risk.score, risk.severity.value
+            row["items"], row["releases"] = items[row["id"]], releases[row["id"]]
+        return rows
+
+
+class RiskFilter(django_filters.FilterSet):
+    product = _product_filter()
+    status = django_filters.ChoiceFilter(choices=RiskStatus.choices)
+
+    class Meta:
+        model = Risk
+        fields = ["product", "status"]
+
+
+@_collection_schema("risks", RiskSerializer, RiskCreateSerializer, plural="risks", noun="a risk")
+@extend_schema(tags=["risks"])
+class RiskListView(RiskShape, ProductListView):
+    create_serializer_class = RiskCreateSerializer
+    filterset_class = RiskFilter
+    detail_url_name = "api:risk-detail"
+
+    def create(self, product, data, by):
+        return services.risk_create(by=by, product=product, **data)
+
+
+@_object_schema("risks", RiskSerializer, noun="a risk")
+@extend_schema(tags=["risks"])
+class RiskDetailView(RiskShape, ProductObjectView):
+    def get(self, request, pk):
+        return self.retrieve(request)
+
+    def put(self, request, pk):
+        return self.update(request, partial=False)
+
+    def patch(self, request, pk):
+        return self.update(request, partial=True)
+
+    def delete(self, request, pk):
+        return self.destroy(request)
+
+    def write(self, instance, fields, by, expected):
+        services.risk_update(risk=instance, by=by, expected_version=expected, **fields)
+
+    def remove(self, instance, by, expected):
+        services.risk_delete(risk=instance, by=by, expected_version=expected)
+
+
+class InsightSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    product = serializers.IntegerField(read_only=True, help_text="Product id.")
+    account = serializers.CharField(max_length=120)
+    source = serializers.ChoiceField(choices=InsightSource.choices, default=InsightSource.INTERVIEW)
+    quote = serializers.CharField(max_length=20_000)
+    importance = serializers.ChoiceField(choices=Importance.choices, default=Importance.IMPORTANT)
+    captured_on = serializers.DateField(default=datetime.date.today)
+    items = RowsOfProduct(
+        model=RoadmapItem, noun="roadmap item", required=False, help_text="Roadmap item ids."
+    )
+    version = _version_field()
+    html_url = serializers.URLField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class InsightCreateSerializer(InsightSerializer):
+    product = _id_field(help_text="Product id (editor).")
+
+
+class InsightShape(ShapedMixin):
+    model = Insight
+    fields = (
+        "id",
+        "product",
+        "account",
+        "source",
+        "quote",
+        "importance",
+        "captured_on",
+        "version",
+        "created_at",
+    )
+    timestamps = ("created_at",)
+    serializer_class = InsightSerializer
+
+    def finish(self, rows):
+        rows = super().finish(rows)
+        items = _link_ids(
+            Insight.items.through, "insight", "roadmapitem", [row["id"] for row in rows]
+        )
+        for row in rows:
+            row["items"] = items[row["id"]]
+        return rows
+
+
+class InsightFilter(django_filters.FilterSet):
+    product = _product_filter()
+    source = django_filters.ChoiceFilter(choices=InsightSource.choices)
+    item = IdFilter(field_name="items", help_text="Roadmap item id.")
+
+    class Meta:
+        model = Insight
+        fields = ["product", "source", "item"]
+
+
+@_collection_schema(
+    "insights", InsightSerializer, InsightCreateSerializer, plural="insights", noun="an insight"
+)
+@extend_schema(tags=["insights"])
+class InsightListView(InsightShape, ProductListView):
+    create_serializer_class = InsightCreateSerializer
+    filterset_class = InsightFilter
+    detail_url_name = "api:insight-detail"
+
+    def create(self, product, data, by):
+        return services.insight_create(by=by, product=product, **data)
+
+
+@_object_schema("insights", InsightSerializer, noun="an insight")
+@extend_schema(tags=["insights"])
+class InsightDetailView(InsightShape, ProductObjectView):
+    def get(self, request, pk):
+        return self.retrieve(request)
+
+    def put(self, request, pk):
+        return self.update(request, partial=False)
+
+    def patch(self, request, pk):
+        return self.update(request, partial=True)
+
+    def delete(self, request, pk):
+        return self.destroy(request)
+
+    def write(self, instance, fields, by, expected):
+        services.insight_update(insight=instance, by=by, expected_version=expected, **fields)
+
+    def remove(self, instance, by, expected):
+        services.insight_delete(insight=instance, by=by, expected_version=expected)
+
+
+# --- Snapshots ----------------------------------------------------------------------------------
+
+
+class JsonArrayLength(models.Func):
+    """The length of a JSON array column, counted by the database (the rows stay unread)."""
+
+    function = "json_array_length"
+    output_field = models.IntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="jsonb_array_length", **extra)
+
+
+class SnapshotSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    product = serializers.IntegerField(read_only=True, help_text="Product id.")
+    name = serializers.CharField(max_length=120)
+    item_count = serializers.IntegerField(read_only=True)
+    created_by = serializers.IntegerField(read_only=True, allow_null=True, help_text="User id.")
+    html_url = serializers.URLField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class SnapshotCreateSerializer(SnapshotSerializer):
+    product = _id_field(help_text="Product id (editor).")
+
+
+class SnapshotShape(ShapedMixin):
+    model = RoadmapSnapshot
+    fields = ("id", "product", "name", "created_by", "created_at")
+    timestamps = ("created_at",)
+    serializer_class = SnapshotSerializer
+
+    def rows(self, queryset):
+        return queryset.values(*self.fields, item_count=JsonArrayLength("items"))
+
+
+class SnapshotFilter(django_filters.FilterSet):
+    product = _product_filter()
+
+    class Meta:
+        model = RoadmapSnapshot
+        fields = ["product"]
+
+
+@_collection_schema(
+    "snapshots",
+    SnapshotSerializer,
+    SnapshotCreateSerializer,
+    plural="snapshots (newest last)",
+    noun="a snapshot: the roadmap frozen as a named baseline",
+)
+@extend_schema(tags=["snapshots"])
+class SnapshotListView(SnapshotShape, ProductListView):
+    create_serializer_class = SnapshotCreateSerializer
+    filterset_class = SnapshotFilter
+    detail_url_name = "api:snapshot-detail"
+
+    def create(self, product, data, by):
+        return services.snapshot_create(by=by, product=product, **data)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="A snapshot",
+        operation_id="snapshots_retrieve",
+        responses={200: SnapshotSerializer, **ERROR_RESPONSES},
+    ),
+    delete=extend_schema(
+        summary="Delete a snapshot (admin; snapshots are never edited)",
+        operation_id="snapshots_destroy",
+        responses={204: None, **ERROR_RESPONSES},
+    ),
+)
+@extend_schema(tags=["snapshots"])
+class SnapshotDetailView(SnapshotShape, ProductObjectView):
+    def get(self, request, pk):
+        return Response(self.shape(self.instance(Role.VIEWER)))
+
+    def delete(self, request, pk):
+        snapshot = self.instance(Role.ADMIN)
+        services.snapshot_delete(snapshot=snapshot, by=Actor.api(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SnapshotRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    lane = serializers.ChoiceField(choices=Lane.choices)
+    status = serializers.ChoiceField(choices=Status.choices)
+    start_date = serializers.DateField(allow_null=True)
+    end_date = serializers.DateField(allow_null=True)
+    team = serializers.CharField(allow_null=True, help_text="Team name.")
+
+
+class ItemChangeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Roadmap item id.")
+    title = serializers.CharField()
+    days = serializers.IntegerField(help_text="Days slipped or pulled in (else 0).")
+    before = SnapshotRowSerializer(allow_null=True, help_text="As in the snapshot.")
+    after = SnapshotRowSerializer(allow_null=True, help_text="As it is now.")
+
+
+class ComparisonSerializer(serializers.Serializer):
+    snapshot = serializers.IntegerField()
+    added = ItemChangeSerializer(many=True)
+    removed = ItemChangeSerializer(many=True)
+    slipped = ItemChangeSerializer(many=True)
+    pulled_in = ItemChangeSerializer(many=True)
+    moved_lane = ItemChangeSerializer(many=True)
+    changed_status = ItemChangeSerializer(many=True)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Today's roadmap against a snapshot",
+        operation_id="snapshots_compare",
+        responses={200: ComparisonSerializer, **ERROR_RESPONSES},
+    )
+)
+@extend_schema(tags=["snapshots"])
+class SnapshotCompareView(SnapshotShape, ProductObjectView):
+    def get(self, request, pk):
+        comparison = snapshot_compare_now(self.instance(Role.VIEWER))
+
+        def changes(name: str) -> list[dict]:
+            return [
+                {
+                    "id": change.id,
+                    "title": change.title,
+                    "days": change.days,
+                    "before": change.before,
+                    "after": change.after,
+                }
+                for change in getattr(comparison, name)
+            ]
+
+        names = ("added", "removed", "slipped", "pulled_in", "moved_lane", "changed_status")
+        return Response({"snapshot": comparison.snapshot.pk, **{n: changes(n) for n in names}})
+
+
+# --- Share links ----------------------------------------------------------------------------------
+
+
+class ShareLinkSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    product = serializers.IntegerField(read_only=True, help_text="Product id.")
+    name = serializers.CharField(max_length=120)
+    view = serializers.ChoiceField(choices=RoadmapView.choices)
+    filters = FlatDictField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        help_text="Roadmap filters the page is limited to: team, theme, status, lane, "
+        "objective, release.",
+    )
+    expires_at = serializers.DateTimeField(allow_null=True, required=False)
+    revoked_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    display_prefix = serializers.CharField(read_only=True, help_text="The token's first letters.")
+    created_by = serializers.IntegerField(read_only=True, allow_null=True, help_text="User id.")
+    last_viewed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    version = serializers.IntegerField(read_only=True)
+    html_url = serializers.URLField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class ShareLinkCreateSerializer(ShareLinkSerializer):
+    product = _id_field(help_text="Product id (admin).")
+
+    def validate_filters(self, filters: dict) -> dict:
+        unknown = sorted(set(filters) - set(services.SHARE_FILTER_KEYS))
+        if unknown:
+            raise serializers.ValidationError(f"Unknown filter: {', '.join(unknown)}.")
+        form = RoadmapItemApiFilter(filters, queryset=RoadmapItem.objects.none()).form
+        if not form.is_valid():
+            raise serializers.ValidationError(
+                [f"{name}: {message}" for name, errors in form.errors.items() for message in errors]
+            )
+        product = self.context["product"]
+        linked = {"team": Team, "objective": Objective, "release": Release}
+        for key, model in linked.items():
+            if form.cleaned_data.get(key) is not None:
+                pk = int(form.cleaned_data[key])
+                if not model.objects.filter(product=product, pk=pk).exists():
+                    raise serializers.ValidationError(f"This product has no {key} with id {pk}.")
+        return filters
+
+
+class ShareLinkCreatedSerializer(ShareLinkSerializer):
+    token = serializers.CharField(help_text="The secret token: shown this once, never again.")
+    url = serializers.URLField(help_text="The public page (no login).")
+
+
+class ShareLinkShape(ShapedMixin):
+    model = ShareLink
+    fields = (
+        "id",
+        "product",
+        "name",
+        "view",
+        "filters",
+        "expires_at",
+        "revoked_at",
+        "display_prefix",
+        "created_by",
+        "last_viewed_at",
+        "version",
+        "created_at",
+    )
+    timestamps = ("expires_at", "revoked_at", "last_viewed_at", "created_at")
+    serializer_class = ShareLinkSerializer
+
+
+class ShareLinkFilter(django_filters.FilterSet):
+    product = _product_filter()
+
+    class Meta:
+        model = ShareLink
+        fields = ["product"]
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="List share links (admin)",
+        operation_id="share_links_list",
+        responses={200: ShareLinkSerializer(many=True), **ERROR_RESPONSES},
+    ),
+    post=extend_schema(
+        summary="Create a share link; the answer holds its token, shown only this once (admin)",
+        operation_id="share_links_create",
+        request=ShareLinkCreateSerializer,
+        responses={201: ShareLinkCreatedSerializer, **ERROR_RESPONSES},
+    ),
+)
+@extend_schema(tags=["share-links"])
+class ShareLinkListView(ShareLinkShape, ProductListView):
+    list_role = Role.ADMIN
+    create_role = Role.ADMIN
+    create_serializer_class = ShareLinkCreateSerializer
+    filterset_class = ShareLinkFilter
+    detail_url_name = "api:share-link-detail"
+
+    def post(self, request):
+        product = self.product_of_body(request, Role.ADMIN)
+        data = self.validated(request, product)
+        link, token = services.share_link_create(by=Actor.api(request), product=product, **data)
+        response = self.created(link)
+        response.data["token"] = token
+        response.data["url"] = request.build_absolute_uri(reverse("roadmaps:shared", args=[token]))
+        return response
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="A share link, without its token (admin)",
+        operation_id="share_links_retrieve",
+        responses={200: ShareLinkSerializer, 304: None, **ERROR_RESPONSES},
+    ),
+    delete=extend_schema(
+        summary="Revoke a share link: its page answers 404 from now on (admin)",
+        operation_id="share_links_destroy",
+        parameters=[IF_MATCH],
+        responses=versioned_delete_responses(ShareLinkSerializer),
+    ),
+)
+@extend_schema(tags=["share-links"])
+class ShareLinkDetailView(ShareLinkShape, ProductObjectView):
+    read_role = Role.ADMIN
+    delete_role = Role.ADMIN
+
+    def get(self, request, pk):
+        return self.retrieve(request)
+
+    def delete(self, request, pk):
+        return self.destroy(request)
+
+    def remove(self, instance, by, expected):
+        services.share_link_revoke(link=instance, by=by, expected_version=expected)
