@@ -377,23 +377,17 @@ class ProductObjectView(ShapedMixin, VersionedObjectMixin, generics.GenericAPIVi
             context={"request": request, "product": self.product_of(instance)},
         )
         serializer.is_valid(raise_exception=True)
-        expected = self.expected_version(request, instance)
         fields = {
             key: value for key, value in serializer.validated_data.items() if key != "version"
         }
-        try:
+        with self.versioned_write(request, instance) as expected:
             self.write(instance, fields, Actor.api(request), expected)
-        except VersionConflict as error:
-            raise self.conflict(error) from None
         return self.object_response(instance)
 
     def destroy(self, request):
         instance = self.instance(self.delete_role)
-        expected = self.expected_version(request, instance)
-        try:
+        with self.versioned_write(request, instance) as expected:
             self.remove(instance, Actor.api(request), expected)
-        except VersionConflict as error:
-            raise self.conflict(error) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def write(self, instance, fields: dict, by: Actor, expected: int) -> None:
@@ -401,6 +395,23 @@ class ProductObjectView(ShapedMixin, VersionedObjectMixin, generics.GenericAPIVi
 
     def remove(self, instance, by: Actor, expected: int) -> None:
         raise NotImplementedError
+
+
+# GET, PUT, PATCH and DELETE of one row; a resource with fewer of them narrows
+# ``http_method_names`` (so that the schema and the Allow header list only those). No docstring:
+# the schema describes the operations with ProductObjectView's.
+class ObjectDetailView(ProductObjectView):
+    def get(self, request, pk):
+        return self.retrieve(request)
+
+    def put(self, request, pk):
+        return self.update(request, partial=False)
+
+    def patch(self, request, pk):
+        return self.update(request, partial=True)
+
+    def delete(self, request, pk):
+        return self.destroy(request)
 
 
 def _product_filter(path: str = "product") -> django_filters.NumberFilter:
@@ -504,19 +515,7 @@ class TeamListView(TeamShape, ProductListView):
 
 @_object_schema("teams", TeamSerializer, noun="a team")
 @extend_schema(tags=["teams"])
-class TeamDetailView(TeamShape, ProductObjectView):
-    def get(self, request, pk):
-        return self.retrieve(request)
-
-    def put(self, request, pk):
-        return self.update(request, partial=False)
-
-    def patch(self, request, pk):
-        return self.update(request, partial=True)
-
-    def delete(self, request, pk):
-        return self.destroy(request)
-
+class TeamDetailView(TeamShape, ObjectDetailView):
     def write(self, instance, fields, by, expected):
         services.team_update(team=instance, by=by, expected_version=expected, **fields)
 
@@ -559,10 +558,9 @@ class VisionSerializer(serializers.Serializer):
     ),
 )
 @extend_schema(tags=["vision"])
-class VisionView(ShapedMixin, VersionedObjectMixin, generics.GenericAPIView):
+class VisionView(ObjectDetailView):
+    http_method_names = ["get", "put", "patch", "head", "options"]  # one per product, always
     serializer_class = VisionSerializer
-    permission_classes = API_PERMISSIONS
-    queryset = Vision.objects.none()
     model = Vision
     fields = (
         "id",
@@ -577,7 +575,8 @@ class VisionView(ShapedMixin, VersionedObjectMixin, generics.GenericAPIView):
     )
     timestamps = ("updated_at",)
 
-    def vision(self, role: Role) -> Vision:
+    def instance(self, role: Role) -> Vision:
+        # The URL names the product: a vision is the product's, with no id of its own here.
         product = product_for(
             self.request.user, self.kwargs["pk"], role, token=token_of(self.request)
         )
@@ -589,31 +588,8 @@ class VisionView(ShapedMixin, VersionedObjectMixin, generics.GenericAPIView):
             del row["id"]
         return rows
 
-    def get(self, request, pk):
-        vision = self.vision(Role.VIEWER)
-        return self.not_modified(request, vision) or self.object_response(vision)
-
-    def put(self, request, pk):
-        return self._update(request, partial=False)
-
-    def patch(self, request, pk):
-        return self._update(request, partial=True)
-
-    def _update(self, request, *, partial):
-        vision = self.vision(Role.EDITOR)
-        serializer = self.get_serializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        expected = self.expected_version(request, vision)
-        fields = {
-            key: value for key, value in serializer.validated_data.items() if key != "version"
-        }
-        try:
-            services.vision_update(
-                vision=vision, by=Actor.api(request), expected_version=expected, **fields
-            )
-        except VersionConflict as error:
-            raise self.conflict(error) from None
-        return self.object_response(vision)
+    def write(self, instance, fields, by, expected):
+        services.vision_update(vision=instance, by=by, expected_version=expected, **fields)
 
 
 # --- Objectives and key results ----------------------------------------------------------------
@@ -726,19 +702,7 @@ class ObjectiveListView(ObjectiveShape, ProductListView):
 
 @_object_schema("objectives", ObjectiveSerializer, noun="an objective")
 @extend_schema(tags=["objectives"])
-class ObjectiveDetailView(ObjectiveShape, ProductObjectView):
-    def get(self, request, pk):
-        return self.retrieve(request)
-
-    def put(self, request, pk):
-        return self.update(request, partial=False)
-
-    def patch(self, request, pk):
-        return self.update(request, partial=True)
-
-    def delete(self, request, pk):
-        return self.destroy(request)
-
+class ObjectiveDetailView(ObjectiveShape, ObjectDetailView):
     def write(self, instance, fields, by, expected):
         services.objective_update(objective=instance, by=by, expected_version=expected, **fields)
 
@@ -800,19 +764,7 @@ class KeyResultListView(KeyResultShape, ProductListView):
 
 @_object_schema("key_results", KeyResultSerializer, noun="a key result")
 @extend_schema(tags=["objectives"])
-class KeyResultDetailView(KeyResultShape, ProductObjectView):
-    def get(self, request, pk):
-        return self.retrieve(request)
-
-    def put(self, request, pk):
-        return self.update(request, partial=False)
-
-    def patch(self, request, pk):
-        return self.update(request, partial=True)
-
-    def delete(self, request, pk):
-        return self.destroy(request)
-
+class KeyResultDetailView(KeyResultShape, ObjectDetailView):
     def write(self, instance, fields, by, expected):
         services.key_result_update(key_result=instance, by=by, expected_version=expected, **fields)
 
@@ -970,19 +922,7 @@ class RoadmapItemListView(RoadmapItemShape, ProductListView):
 
 @_object_schema("roadmap_items", RoadmapItemSerializer, noun="a roadmap item")
 @extend_schema(tags=["roadmap-items"])
-class RoadmapItemDetailView(RoadmapItemShape, ProductObjectView):
-    def get(self, request, pk):
-        return self.retrieve(request)
-
-    def put(self, request, pk):
-        return self.update(request, partial=False)
-
-    def patch(self, request, pk):
-        return self.update(request, partial=True)
-
-    def delete(self, request, pk):
-        return self.destroy(request)
-
+class RoadmapItemDetailView(RoadmapItemShape, ObjectDetailView):
     def write(self, instance, fields, by, expected):
         services.item_update(item=instance, by=by, expected_version=expected, **fields)
 
@@ -1019,8 +959,7 @@ class RoadmapItemMoveView(RoadmapItemShape, ProductObjectView):
             data=request.data, context={"request": request, "product": item.product}
         )
         serializer.is_valid(raise_exception=True)
-        expected = self.expected_version(request, item)
-        try:
+        with self.versioned_write(request, item) as expected:
             services.item_move(
                 item=item,
                 by=Actor.api(request),
@@ -1028,8 +967,6 @@ class RoadmapItemMoveView(RoadmapItemShape, ProductObjectView):
                 lane=serializer.validated_data["lane"],
                 after=serializer.validated_data["after"],
             )
-        except VersionConflict as error:
-            raise self.conflict(error) from None
         return self.object_response(item)
 
 
@@ -1088,12 +1025,8 @@ class DependencyListView(DependencyShape, ProductListView):
 
 @_object_schema("dependencies", DependencySerializer, noun="a dependency", update=False)
 @extend_schema(tags=["dependencies"])
-class DependencyDetailView(DependencyShape, ProductObjectView):
-    def get(self, request, pk):
-        return self.retrieve(request)
-
-    def delete(self, request, pk):
-        return self.destroy(request)
+class DependencyDetailView(DependencyShape, ObjectDetailView):
+    http_method_names = ["get", "delete", "head", "options"]  # a dependency is never edited
 
     def remove(self, instance, by, expected):
         services.dependency_delete(dependency=instance, by=by, expected_version=expected)
@@ -1180,19 +1113,7 @@ class ReleaseListView(ReleaseShape, ProductListView):
 
 @_object_schema("releases", ReleaseSerializer, noun="a release")
 @extend_schema(tags=["releases"])
-class ReleaseDetailView(ReleaseShape, ProductObjectView):
-    def get(self, request, pk):
-        return self.retrieve(request)
-
-    def put(self, request, pk):
-        return self.update(request, partial=False)
-
-    def patch(self, request, pk):
-        return self.update(request, partial=True)
-
-    def delete(self, request, pk):
-        return self.destroy(request)
-
+class ReleaseDetailView(ReleaseShape, ObjectDetailView):
     def write(self, instance, fields, by, expected):
         services.release_update(release=instance, by=by, expected_version=expected, **fields)
 
@@ -1254,8 +1175,7 @@ class ReleaseShipView(ReleaseShape, ProductObjectView):
         release = self.instance(Role.EDITOR)
         serializer = ShipSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        expected = self.expected_version(request, release)
-        try:
+        with self.versioned_write(request, release) as expected:
             services.release_ship(
                 release=release,
                 by=Actor.api(request),
@@ -1263,8 +1183,6 @@ class ReleaseShipView(ReleaseShape, ProductObjectView):
                 may_override=release.product.role == Role.ADMIN,
                 override_reason=serializer.validated_data["override_reason"],
             )
-        except VersionConflict as error:
-            raise self.conflict(error) from None
         return self.object_response(release)
 
 
@@ -1324,12 +1242,8 @@ class ChecklistEntryListView(ChecklistEntryShape, ProductListView):
     ),
 )
 @extend_schema(tags=["releases"])
-class ChecklistEntryDetailView(ChecklistEntryShape, ProductObjectView):
-    def get(self, request, pk):
-        return self.retrieve(request)
-
-    def patch(self, request, pk):
-        return self.update(request, partial=True)
+class ChecklistEntryDetailView(ChecklistEntryShape, ObjectDetailView):
+    http_method_names = ["get", "patch", "head", "options"]  # kind and release are fixed
 
     def write(self, instance, fields, by, expected):
         services.checklist_entry_update(entry=instance, by=by, expected_version=expected, **fields)
@@ -1419,19 +1333,7 @@ class RiskListView(RiskShape, ProductListView):
 
 @_object_schema("risks", RiskSerializer, noun="a risk")
 @extend_schema(tags=["risks"])
-class RiskDetailView(RiskShape, ProductObjectView):
-    def get(self, request, pk):
-        return self.retrieve(request)
-
-    def put(self, request, pk):
-        return self.update(request, partial=False)
-
-    def patch(self, request, pk):
-        return self.update(request, partial=True)
-
-    def delete(self, request, pk):
-        return self.destroy(request)
-
+class RiskDetailView(RiskShape, ObjectDetailView):
     def write(self, instance, fields, by, expected):
         services.risk_update(risk=instance, by=by, expected_version=expected, **fields)
 
@@ -1510,19 +1412,7 @@ class InsightListView(InsightShape, ProductListView):
 
 @_object_schema("insights", InsightSerializer, noun="an insight")
 @extend_schema(tags=["insights"])
-class InsightDetailView(InsightShape, ProductObjectView):
-    def get(self, request, pk):
-        return self.retrieve(request)
-
-    def put(self, request, pk):
-        return self.update(request, partial=False)
-
-    def patch(self, request, pk):
-        return self.update(request, partial=True)
-
-    def delete(self, request, pk):
-        return self.destroy(request)
-
+class InsightDetailView(InsightShape, ObjectDetailView):
     def write(self, instance, fields, by, expected):
         services.insight_update(insight=instance, by=by, expected_version=expected, **fields)
 
@@ -1795,15 +1685,10 @@ class ShareLinkListView(ShareLinkShape, ProductListView):
     ),
 )
 @extend_schema(tags=["share-links"])
-class ShareLinkDetailView(ShareLinkShape, ProductObjectView):
+class ShareLinkDetailView(ShareLinkShape, ObjectDetailView):
+    http_method_names = ["get", "delete", "head", "options"]  # a link is revoked, not edited
     read_role = Role.ADMIN
     delete_role = Role.ADMIN
-
-    def get(self, request, pk):
-        return self.retrieve(request)
-
-    def delete(self, request, pk):
-        return self.destroy(request)
 
     def remove(self, instance, by, expected):
         services.share_link_revoke(link=instance, by=by, expected_version=expected)
