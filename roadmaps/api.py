@@ -421,6 +421,13 @@ def _product_filter(path: str = "product") -> django_filters.NumberFilter:
     )
 
 
+def _filterset(model, product_path: str = "product", **filters) -> type[django_filters.FilterSet]:
+    """The FilterSet of a resource's list: ``?product=`` and the ``filters`` given."""
+    meta = type("Meta", (), {"model": model, "fields": ["product", *filters]})
+    attrs = {"product": _product_filter(product_path), **filters, "Meta": meta}
+    return type(f"{model.__name__}Filter", (django_filters.FilterSet,), attrs)
+
+
 def _collection_schema(tag, serializer, create_serializer, *, plural, noun, create_role="editor"):
     return extend_schema_view(
         get=extend_schema(
@@ -486,12 +493,7 @@ class TeamCreateSerializer(TeamSerializer):
     product = _id_field(help_text="Product id (editor).")
 
 
-class TeamFilter(django_filters.FilterSet):
-    product = _product_filter()
-
-    class Meta:
-        model = Team
-        fields = ["product"]
+TeamFilter = _filterset(Team)
 
 
 class TeamShape(ShapedMixin):
@@ -675,12 +677,7 @@ class ObjectiveShape(ShapedMixin):
         return rows
 
 
-class ObjectiveFilter(django_filters.FilterSet):
-    product = _product_filter()
-
-    class Meta:
-        model = Objective
-        fields = ["product"]
+ObjectiveFilter = _filterset(Objective)
 
 
 @_collection_schema(
@@ -721,13 +718,11 @@ class KeyResultShape(ShapedMixin):
         return [_key_result_row(row) for row in rows]
 
 
-class KeyResultFilter(django_filters.FilterSet):
-    product = _product_filter("objective__product")
-    objective = IdFilter(field_name="objective_id", help_text="Objective id.")
-
-    class Meta:
-        model = KeyResult
-        fields = ["product", "objective"]
+KeyResultFilter = _filterset(
+    KeyResult,
+    "objective__product",
+    objective=IdFilter(field_name="objective_id", help_text="Objective id."),
+)
 
 
 @_collection_schema(
@@ -996,14 +991,11 @@ class DependencyShape(ShapedMixin):
     serializer_class = DependencySerializer
 
 
-class DependencyFilter(django_filters.FilterSet):
-    product = _product_filter()
-    blocker = IdFilter(field_name="blocker_id", help_text="Blocking item id.")
-    blocked = IdFilter(field_name="blocked_id", help_text="Blocked item id.")
-
-    class Meta:
-        model = Dependency
-        fields = ["product", "blocker", "blocked"]
+DependencyFilter = _filterset(
+    Dependency,
+    blocker=IdFilter(field_name="blocker_id", help_text="Blocking item id."),
+    blocked=IdFilter(field_name="blocked_id", help_text="Blocked item id."),
+)
 
 
 @_collection_schema(
@@ -1085,13 +1077,9 @@ class ReleaseShape(ShapedMixin):
         return rows
 
 
-class ReleaseFilter(django_filters.FilterSet):
-    product = _product_filter()
-    status = django_filters.ChoiceFilter(choices=ReleaseStatus.choices)
-
-    class Meta:
-        model = Release
-        fields = ["product", "status"]
+ReleaseFilter = _filterset(
+    Release, status=django_filters.ChoiceFilter(choices=ReleaseStatus.choices)
+)
 
 
 @_collection_schema(
@@ -1205,13 +1193,11 @@ class ChecklistEntryShape(ShapedMixin):
     serializer_class = ChecklistEntrySerializer
 
 
-class ChecklistEntryFilter(django_filters.FilterSet):
-    product = _product_filter("release__product")
-    release = IdFilter(field_name="release_id", help_text="Release id.")
-
-    class Meta:
-        model = ChecklistEntry
-        fields = ["product", "release"]
+ChecklistEntryFilter = _filterset(
+    ChecklistEntry,
+    "release__product",
+    release=IdFilter(field_name="release_id", help_text="Release id."),
+)
 
 
 @extend_schema_view(
@@ -1311,13 +1297,7 @@ class RiskShape(ShapedMixin):
         return rows
 
 
-class RiskFilter(django_filters.FilterSet):
-    product = _product_filter()
-    status = django_filters.ChoiceFilter(choices=RiskStatus.choices)
-
-    class Meta:
-        model = Risk
-        fields = ["product", "status"]
+RiskFilter = _filterset(Risk, status=django_filters.ChoiceFilter(choices=RiskStatus.choices))
 
 
 @_collection_schema("risks", RiskSerializer, RiskCreateSerializer, plural="risks", noun="a risk")
@@ -1387,14 +1367,11 @@ class InsightShape(ShapedMixin):
         return rows
 
 
-class InsightFilter(django_filters.FilterSet):
-    product = _product_filter()
-    source = django_filters.ChoiceFilter(choices=InsightSource.choices)
-    item = IdFilter(field_name="items", help_text="Roadmap item id.")
-
-    class Meta:
-        model = Insight
-        fields = ["product", "source", "item"]
+InsightFilter = _filterset(
+    Insight,
+    source=django_filters.ChoiceFilter(choices=InsightSource.choices),
+    item=IdFilter(field_name="items", help_text="Roadmap item id."),
+)
 
 
 @_collection_schema(
@@ -1457,12 +1434,7 @@ class SnapshotShape(ShapedMixin):
         return queryset.values(*self.fields, item_count=JsonArrayLength("items"))
 
 
-class SnapshotFilter(django_filters.FilterSet):
-    product = _product_filter()
-
-    class Meta:
-        model = RoadmapSnapshot
-        fields = ["product"]
+SnapshotFilter = _filterset(RoadmapSnapshot)
 
 
 @_collection_schema(
@@ -1632,12 +1604,7 @@ class ShareLinkShape(ShapedMixin):
     serializer_class = ShareLinkSerializer
 
 
-class ShareLinkFilter(django_filters.FilterSet):
-    product = _product_filter()
-
-    class Meta:
-        model = ShareLink
-        fields = ["product"]
+ShareLinkFilter = _filterset(ShareLink)
 
 
 @extend_schema_view(
