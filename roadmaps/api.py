@@ -370,8 +370,13 @@ class ProductObjectView(ShapedMixin, VersionedObjectMixin, generics.GenericAPIVi
         return self.not_modified(request, instance) or self.object_response(instance)
 
     def update(self, request, *, partial: bool):
+        return self.change(request, self.get_serializer_class(), self.write, partial=partial)
+
+    def change(self, request, serializer_class, apply, *, partial: bool = False) -> Response:
+        """A versioned write of the row (an update or an action such as move): the body checked
+        by ``serializer_class``, then ``apply(instance, fields, by, expected_version)``."""
         instance = self.instance(self.write_role)
-        serializer = self.get_serializer(
+        serializer = serializer_class(
             data=request.data,
             partial=partial,
             context={"request": request, "product": self.product_of(instance)},
@@ -381,7 +386,7 @@ class ProductObjectView(ShapedMixin, VersionedObjectMixin, generics.GenericAPIVi
             key: value for key, value in serializer.validated_data.items() if key != "version"
         }
         with self.versioned_write(request, instance) as expected:
-            self.write(instance, fields, Actor.api(request), expected)
+            apply(instance, fields, Actor.api(request), expected)
         return self.object_response(instance)
 
     def destroy(self, request):
@@ -949,20 +954,10 @@ class MoveSerializer(serializers.Serializer):
 @extend_schema(tags=["roadmap-items"])
 class RoadmapItemMoveView(RoadmapItemShape, ProductObjectView):
     def post(self, request, pk):
-        item = self.instance(Role.EDITOR)
-        serializer = MoveSerializer(
-            data=request.data, context={"request": request, "product": item.product}
-        )
-        serializer.is_valid(raise_exception=True)
-        with self.versioned_write(request, item) as expected:
-            services.item_move(
-                item=item,
-                by=Actor.api(request),
-                expected_version=expected,
-                lane=serializer.validated_data["lane"],
-                after=serializer.validated_data["after"],
-            )
-        return self.object_response(item)
+        return self.change(request, MoveSerializer, self.move)
+
+    def move(self, item, fields, by, expected):
+        services.item_move(item=item, by=by, expected_version=expected, **fields)
 
 
 # --- Dependencies --------------------------------------------------------------------------------
@@ -1160,18 +1155,16 @@ class ShipSerializer(serializers.Serializer):
 @extend_schema(tags=["releases"])
 class ReleaseShipView(ReleaseShape, ProductObjectView):
     def post(self, request, pk):
-        release = self.instance(Role.EDITOR)
-        serializer = ShipSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with self.versioned_write(request, release) as expected:
-            services.release_ship(
-                release=release,
-                by=Actor.api(request),
-                expected_version=expected,
-                may_override=release.product.role == Role.ADMIN,
-                override_reason=serializer.validated_data["override_reason"],
-            )
-        return self.object_response(release)
+        return self.change(request, ShipSerializer, self.ship)
+
+    def ship(self, release, fields, by, expected):
+        services.release_ship(
+            release=release,
+            by=by,
+            expected_version=expected,
+            may_override=release.product.role == Role.ADMIN,
+            **fields,
+        )
 
 
 class ChecklistEntrySerializer(serializers.Serializer):
