@@ -86,6 +86,14 @@ def _parse_id(field: str, raw: Any) -> int:
         raise exceptions.ValidationError({field: error.detail}) from None
 
 
+def _required_id(request, field: str) -> int:
+    """The id the body gives in ``field``, which it must."""
+    data = request.data if isinstance(request.data, dict) else {}
+    if data.get(field) is None:
+        raise exceptions.ValidationError({field: ["This field is required."]})
+    return _parse_id(field, data[field])
+
+
 def _iso(value: datetime.datetime | None) -> str | None:
     """A timestamp as DRF's DateTimeField writes it (UTC as ``Z``)."""
     if value is None:
@@ -307,10 +315,7 @@ class ProductListView(ShapedMixin, generics.ListAPIView):
     # Creating.
 
     def product_of_body(self, request, role: Role) -> Product:
-        data = request.data if isinstance(request.data, dict) else {}
-        if data.get("product") is None:
-            raise exceptions.ValidationError({"product": ["This field is required."]})
-        product_id = _parse_id("product", data["product"])
+        product_id = _required_id(request, "product")
         return product_for(request.user, product_id, role, token=token_of(request))
 
     def validated(self, request, product: Product, serializer_class=None) -> dict:
@@ -744,14 +749,11 @@ class KeyResultListView(KeyResultShape, ProductListView):
     detail_url_name = "api:key-result-detail"
 
     def post(self, request):
-        data = request.data if isinstance(request.data, dict) else {}
-        if data.get("objective") is None:
-            raise exceptions.ValidationError({"objective": ["This field is required."]})
         objective = object_for(
             request.user,
             Objective.objects.all(),
-            _parse_id("objective", data["objective"]),
-            Role.EDITOR,
+            _required_id(request, "objective"),
+            self.create_role,
             token=token_of(request),
         )
         fields = self.validated(request, objective.product)
@@ -1622,7 +1624,7 @@ class ShareLinkListView(ShareLinkShape, ProductListView):
     detail_url_name = "api:share-link-detail"
 
     def post(self, request):
-        product = self.product_of_body(request, Role.ADMIN)
+        product = self.product_of_body(request, self.create_role)
         data = self.validated(request, product)
         link, token = services.share_link_create(by=Actor.api(request), product=product, **data)
         response = self.created(link)
