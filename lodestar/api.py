@@ -7,6 +7,7 @@ Errors always look like::
 and a 412 adds ``"current"``: the resource as it is now, so the client can merge and retry.
 """
 
+import contextlib
 import functools
 
 from django.core.exceptions import PermissionDenied
@@ -176,10 +177,22 @@ def versioned_delete_responses(serializer_class) -> dict:
 class VersionedObjectMixin:
     """For API views of one versioned object: ETags out, If-Match (or ``version``) in.
 
-    Use ``expected_version()`` before a write and ``conflict()`` when the service raises
-    VersionConflict; ``object_response()`` adds the ETag. A GET whose If-None-Match matches
-    the current version gets 304 before any serializing.
+    Write inside ``with self.versioned_write(request, instance) as expected:``, which checks
+    the version sent and turns a VersionConflict the service raises into ``conflict()``;
+    ``object_response()`` adds the ETag. A GET whose If-None-Match matches the current version
+    gets 304 before any serializing.
     """
+
+    @contextlib.contextmanager
+    def versioned_write(self, request, instance):
+        """The version the client read, for the service; a 412 (or 404) if someone else wrote
+        first, whether before this request (checked here) or during it (the service's
+        conditional UPDATE)."""
+        expected = self.expected_version(request, instance)
+        try:
+            yield expected
+        except VersionConflict as error:
+            raise self.conflict(error) from None
 
     def expected_version(self, request, instance) -> int:
         raw = request.headers.get("If-Match")

@@ -13,7 +13,6 @@ from lodestar.api import (
     versioned_delete_responses,
     versioned_write_responses,
 )
-from lodestar.concurrency import VersionConflict
 
 from .activity import Actor
 from .models import ApiToken, Membership, Product, Role
@@ -255,25 +254,19 @@ class ProductDetailView(ProductScopedMixin, VersionedObjectMixin, generics.Gener
         product = self.product(Role.EDITOR)
         serializer = self.get_serializer(product, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        expected = self.expected_version(request, product)
         fields = {
             key: value for key, value in serializer.validated_data.items() if key != "version"
         }
-        try:
+        with self.versioned_write(request, product) as expected:
             product_update(
                 product=product, by=Actor.api(request), expected_version=expected, **fields
             )
-        except VersionConflict as error:
-            raise self.conflict(error) from None
         return self.object_response(product)
 
     def delete(self, request, pk):
         product = self.product(Role.ADMIN)
-        expected = self.expected_version(request, product)
-        try:
+        with self.versioned_write(request, product) as expected:
             product_delete(product=product, by=Actor.api(request), expected_version=expected)
-        except VersionConflict as error:
-            raise self.conflict(error) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -378,27 +371,21 @@ class MemberDetailView(ProductScopedMixin, VersionedObjectMixin, generics.Generi
         membership = self.membership(Role.ADMIN)
         serializer = MemberRoleSerializer(data=request.data, partial=request.method == "PATCH")
         serializer.is_valid(raise_exception=True)
-        expected = self.expected_version(request, membership)
-        try:
+        with self.versioned_write(request, membership) as expected:
             membership_change_role(
                 membership=membership,
                 by=Actor.api(request),
                 expected_version=expected,
                 role=Role(serializer.validated_data.get("role", membership.role)),
             )
-        except VersionConflict as error:
-            raise self.conflict(error) from None
         return self.object_response(membership)
 
     def delete(self, request, product_id, pk):
         membership = self.membership(Role.ADMIN)
-        expected = self.expected_version(request, membership)
-        try:
+        with self.versioned_write(request, membership) as expected:
             membership_remove(
                 membership=membership, by=Actor.api(request), expected_version=expected
             )
-        except VersionConflict as error:
-            raise self.conflict(error) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

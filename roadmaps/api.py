@@ -86,6 +86,14 @@ def _parse_id(field: str, raw: Any) -> int:
         raise exceptions.ValidationError({field: error.detail}) from None
 
 
+def _required_id(request, field: str) -> int:
+    """The id the body gives in ``field``, which it must."""
+    data = request.data if isinstance(request.data, dict) else {}
+    if data.get(field) is None:
+        raise exceptions.ValidationError({field: ["This field is required."]})
+    return _parse_id(field, data[field])
+
+
 def _iso(value: datetime.datetime | None) -> str | None:
     """A timestamp as DRF's DateTimeField writes it (UTC as ``Z``)."""
     if value is None:
@@ -307,10 +315,7 @@ class ProductListView(ShapedMixin, generics.ListAPIView):
     # Creating.
 
     def product_of_body(self, request, role: Role) -> Product:
-        data = request.data if isinstance(request.data, dict) else {}
-        if data.get("product") is None:
-            raise exceptions.ValidationError({"product": ["This field is required."]})
-        product_id = _parse_id("product", data["product"])
+        product_id = _required_id(request, "product")
         return product_for(request.user, product_id, role, token=token_of(request))
 
     def validated(self, request, product: Product, serializer_class=None) -> dict:
@@ -370,30 +375,29 @@ class ProductObjectView(ShapedMixin, VersionedObjectMixin, generics.GenericAPIVi
         return self.not_modified(request, instance) or self.object_response(instance)
 
     def update(self, request, *, partial: bool):
+        return self.change(request, self.get_serializer_class(), self.write, partial=partial)
+
+    def change(self, request, serializer_class, apply, *, partial: bool = False) -> Response:
+        """A versioned write of the row (an update or an action such as move): the body checked
+        by ``serializer_class``, then ``apply(instance, fields, by, expected_version)``."""
         instance = self.instance(self.write_role)
-        serializer = self.get_serializer(
+        serializer = serializer_class(
             data=request.data,
             partial=partial,
             context={"request": request, "product": self.product_of(instance)},
         )
         serializer.is_valid(raise_exception=True)
-        expected = self.expected_version(request, instance)
         fields = {
             key: value for key, value in serializer.validated_data.items() if key != "version"
         }
-        try:
-            self.write(instance, fields, Actor.api(request), expected)
-        except VersionConflict as error:
-            raise self.conflict(error) from None
+        with self.versioned_write(request, instance) as expected:
+            apply(instance, fields, Actor.api(request), expected)
         return self.object_response(instance)
 
     def destroy(self, request):
         instance = self.instance(self.delete_role)
-        expected = self.expected_version(request, instance)
-        try:
+        with self.versioned_write(request, instance) as expected:
             self.remove(instance, Actor.api(request), expected)
-        except VersionConflict as error:
-            raise self.conflict(error) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def write(self, instance, fields: dict, by: Actor, expected: int) -> None:
@@ -403,11 +407,35 @@ class ProductObjectView(ShapedMixin, VersionedObjectMixin, generics.GenericAPIVi
         raise NotImplementedError
 
 
+# GET, PUT, PATCH and DELETE of one row; a resource with fewer of them narrows
+# ``http_method_names`` (so that the schema and the Allow header list only those). No docstring:
+# the schema describes the operations with ProductObjectView's.
+class ObjectDetailView(ProductObjectView):
+    def get(self, request, pk):
+        return self.retrieve(request)
+
+    def put(self, request, pk):
+        return self.update(request, partial=False)
+
+    def patch(self, request, pk):
+        return self.update(request, partial=True)
+
+    def delete(self, request, pk):
+        return self.destroy(request)
+
+
 def _product_filter(path: str = "product") -> django_filters.NumberFilter:
     return IdFilter(
         field_name=f"{path}_id",
         help_text="Product id (404 if you cannot see it); without it, all your products.",
     )
+
+
+def _filterset(model, product_path: str = "product", **filters) -> type[django_filters.FilterSet]:
+    """The FilterSet of a resource's list: ``?product=`` and the ``filters`` given."""
+    meta = type("Meta", (), {"model": model, "fields": ["product", *filters]})
+    attrs = {"product": _product_filter(product_path), **filters, "Meta": meta}
+    return type(f"{model.__name__}Filter", (django_filters.FilterSet,), attrs)
 
 
 def _collection_schema(tag, serializer, create_serializer, *, plural, noun, create_role="editor"):
@@ -475,12 +503,7 @@ class TeamCreateSerializer(TeamSerializer):
     product = _id_field(help_text="Product id (editor).")
 
 
-class TeamFilter(django_filters.FilterSet):
-    product = _product_filter()
-
-    class Meta:
-        model = Team
-        fields = ["product"]
+TeamFilter = _filterset(Team)
 
 
 class TeamShape(ShapedMixin):
@@ -504,19 +527,7 @@ class TeamListView(TeamShape, ProductListView):
 
 @_object_schema("teams", TeamSerializer, noun="a team")
 @extend_schema(tags=["teams"])
-class TeamDetailView(TeamShape, ProductObjectView):
-    def get(self, request, pk):
-        return self.retrieve(request)
-
-    def put(self, request, pk):
-        return self.update(request, partial=False)
-
-    def patch(self, request, pk):
-        return self.update(request, partial=True)
-
-    def delete(self, request, pk):
-        return self.destroy(request)
-
+class TeamDetailView(TeamShape, ObjectDetailView):
     def write(self, instance, fields, by, expected):
         services.team_update(team=instance, by=by, expected_version=expected, **fields)
 
@@ -559,10 +570,9 @@ class VisionSerializer(serializers.Serializer):
     ),
 )
 @extend_schema(tags=["vision"])
-class VisionView(ShapedMixin, VersionedObjectMixin, generics.GenericAPIView):
+class VisionView(ObjectDetailView):
+    http_method_names = ["get", "put", "patch", "head", "options"]  # one per product, always
     serializer_class = VisionSerializer
-    permission_classes = API_PERMISSIONS
-    queryset = Vision.objects.none()
     model = Vision
     fields = (
         "id",
@@ -577,7 +587,8 @@ class VisionView(ShapedMixin, VersionedObjectMixin, generics.GenericAPIView):
     )
     timestamps = ("updated_at",)
 
-    def vision(self, role: Role) -> Vision:
+    def instance(self, role: Role) -> Vision:
+        # The URL names the product: a vision is the product's, with no id of its own here.
         product = product_for(
             self.request.user, self.kwargs["pk"], role, token=token_of(self.request)
         )
@@ -589,31 +600,8 @@ class VisionView(ShapedMixin, VersionedObjectMixin, generics.GenericAPIView):
             del row["id"]
         return rows
 
-    def get(self, request, pk):
-        vision = self.vision(Role.VIEWER)
-        return self.not_modified(request, vision) or self.object_response(vision)
-
-    def put(self, request, pk):
-        return self._update(request, partial=False)
-
-    def patch(self, request, pk):
-        return self._update(request, partial=True)
-
-    def _update(self, request, *, partial):
-        vision = self.vision(Role.EDITOR)
-        serializer = self.get_serializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        expected = self.expected_version(request, vision)
-        fields = {
-            key: value for key, value in serializer.validated_data.items() if key != "version"
-        }
-        try:
-            services.vision_update(
-                vision=vision, by=Actor.api(request), expected_version=expected, **fields
-            )
-        except VersionConflict as error:
-            raise self.conflict(error) from None
-        return self.object_response(vision)
+    def write(self, instance, fields, by, expected):
+        services.vision_update(vision=instance, by=by, expected_version=expected, **fields)
 
 
 # --- Objectives and key results ----------------------------------------------------------------
@@ -699,12 +687,7 @@ class ObjectiveShape(ShapedMixin):
         return rows
 
 
-class ObjectiveFilter(django_filters.FilterSet):
-    product = _product_filter()
-
-    class Meta:
-        model = Objective
-        fields = ["product"]
+ObjectiveFilter = _filterset(Objective)
 
 
 @_collection_schema(
@@ -726,19 +709,7 @@ class ObjectiveListView(ObjectiveShape, ProductListView):
 
 @_object_schema("objectives", ObjectiveSerializer, noun="an objective")
 @extend_schema(tags=["objectives"])
-class ObjectiveDetailView(ObjectiveShape, ProductObjectView):
-    def get(self, request, pk):
-        return self.retrieve(request)
-
-    def put(self, request, pk):
-        return self.update(request, partial=False)
-
-    def patch(self, request, pk):
-        return self.update(request, partial=True)
-
-    def delete(self, request, pk):
-        return self.destroy(request)
-
+class ObjectiveDetailView(ObjectiveShape, ObjectDetailView):
     def write(self, instance, fields, by, expected):
         services.objective_update(objective=instance, by=by, expected_version=expected, **fields)
 
@@ -757,13 +728,11 @@ class KeyResultShape(ShapedMixin):
         return [_key_result_row(row) for row in rows]
 
 
-class KeyResultFilter(django_filters.FilterSet):
-    product = _product_filter("objective__product")
-    objective = IdFilter(field_name="objective_id", help_text="Objective id.")
-
-    class Meta:
-        model = KeyResult
-        fields = ["product", "objective"]
+KeyResultFilter = _filterset(
+    KeyResult,
+    "objective__product",
+    objective=IdFilter(field_name="objective_id", help_text="Objective id."),
+)
 
 
 @_collection_schema(
@@ -780,14 +749,11 @@ class KeyResultListView(KeyResultShape, ProductListView):
     detail_url_name = "api:key-result-detail"
 
     def post(self, request):
-        data = request.data if isinstance(request.data, dict) else {}
-        if data.get("objective") is None:
-            raise exceptions.ValidationError({"objective": ["This field is required."]})
         objective = object_for(
             request.user,
             Objective.objects.all(),
-            _parse_id("objective", data["objective"]),
-            Role.EDITOR,
+            _required_id(request, "objective"),
+            self.create_role,
             token=token_of(request),
         )
         fields = self.validated(request, objective.product)
@@ -800,19 +766,7 @@ class KeyResultListView(KeyResultShape, ProductListView):
 
 @_object_schema("key_results", KeyResultSerializer, noun="a key result")
 @extend_schema(tags=["objectives"])
-class KeyResultDetailView(KeyResultShape, ProductObjectView):
-    def get(self, request, pk):
-        return self.retrieve(request)
-
-    def put(self, request, pk):
-        return self.update(request, partial=False)
-
-    def patch(self, request, pk):
-        return self.update(request, partial=True)
-
-    def delete(self, request, pk):
-        return self.destroy(request)
-
+class KeyResultDetailView(KeyResultShape, ObjectDetailView):
     def write(self, instance, fields, by, expected):
         services.key_result_update(key_result=instance, by=by, expected_version=expected, **fields)
 
@@ -970,19 +924,7 @@ class RoadmapItemListView(RoadmapItemShape, ProductListView):
 
 @_object_schema("roadmap_items", RoadmapItemSerializer, noun="a roadmap item")
 @extend_schema(tags=["roadmap-items"])
-class RoadmapItemDetailView(RoadmapItemShape, ProductObjectView):
-    def get(self, request, pk):
-        return self.retrieve(request)
-
-    def put(self, request, pk):
-        return self.update(request, partial=False)
-
-    def patch(self, request, pk):
-        return self.update(request, partial=True)
-
-    def delete(self, request, pk):
-        return self.destroy(request)
-
+class RoadmapItemDetailView(RoadmapItemShape, ObjectDetailView):
     def write(self, instance, fields, by, expected):
         services.item_update(item=instance, by=by, expected_version=expected, **fields)
 
@@ -1014,23 +956,10 @@ class MoveSerializer(serializers.Serializer):
 @extend_schema(tags=["roadmap-items"])
 class RoadmapItemMoveView(RoadmapItemShape, ProductObjectView):
     def post(self, request, pk):
-        item = self.instance(Role.EDITOR)
-        serializer = MoveSerializer(
-            data=request.data, context={"request": request, "product": item.product}
-        )
-        serializer.is_valid(raise_exception=True)
-        expected = self.expected_version(request, item)
-        try:
-            services.item_move(
-                item=item,
-                by=Actor.api(request),
-                expected_version=expected,
-                lane=serializer.validated_data["lane"],
-                after=serializer.validated_data["after"],
-            )
-        except VersionConflict as error:
-            raise self.conflict(error) from None
-        return self.object_response(item)
+        return self.change(request, MoveSerializer, self.move)
+
+    def move(self, item, fields, by, expected):
+        services.item_move(item=item, by=by, expected_version=expected, **fields)
 
 
 # --- Dependencies --------------------------------------------------------------------------------
@@ -1059,14 +988,11 @@ class DependencyShape(ShapedMixin):
     serializer_class = DependencySerializer
 
 
-class DependencyFilter(django_filters.FilterSet):
-    product = _product_filter()
-    blocker = IdFilter(field_name="blocker_id", help_text="Blocking item id.")
-    blocked = IdFilter(field_name="blocked_id", help_text="Blocked item id.")
-
-    class Meta:
-        model = Dependency
-        fields = ["product", "blocker", "blocked"]
+DependencyFilter = _filterset(
+    Dependency,
+    blocker=IdFilter(field_name="blocker_id", help_text="Blocking item id."),
+    blocked=IdFilter(field_name="blocked_id", help_text="Blocked item id."),
+)
 
 
 @_collection_schema(
@@ -1088,12 +1014,8 @@ class DependencyListView(DependencyShape, ProductListView):
 
 @_object_schema("dependencies", DependencySerializer, noun="a dependency", update=False)
 @extend_schema(tags=["dependencies"])
-class DependencyDetailView(DependencyShape, ProductObjectView):
-    def get(self, request, pk):
-        return self.retrieve(request)
-
-    def delete(self, request, pk):
-        return self.destroy(request)
+class DependencyDetailView(DependencyShape, ObjectDetailView):
+    http_method_names = ["get", "delete", "head", "options"]  # a dependency is never edited
 
     def remove(self, instance, by, expected):
         services.dependency_delete(dependency=instance, by=by, expected_version=expected)
@@ -1152,13 +1074,9 @@ class ReleaseShape(ShapedMixin):
         return rows
 
 
-class ReleaseFilter(django_filters.FilterSet):
-    product = _product_filter()
-    status = django_filters.ChoiceFilter(choices=ReleaseStatus.choices)
-
-    class Meta:
-        model = Release
-        fields = ["product", "status"]
+ReleaseFilter = _filterset(
+    Release, status=django_filters.ChoiceFilter(choices=ReleaseStatus.choices)
+)
 
 
 @_collection_schema(
@@ -1180,19 +1098,7 @@ class ReleaseListView(ReleaseShape, ProductListView):
 
 @_object_schema("releases", ReleaseSerializer, noun="a release")
 @extend_schema(tags=["releases"])
-class ReleaseDetailView(ReleaseShape, ProductObjectView):
-    def get(self, request, pk):
-        return self.retrieve(request)
-
-    def put(self, request, pk):
-        return self.update(request, partial=False)
-
-    def patch(self, request, pk):
-        return self.update(request, partial=True)
-
-    def delete(self, request, pk):
-        return self.destroy(request)
-
+class ReleaseDetailView(ReleaseShape, ObjectDetailView):
     def write(self, instance, fields, by, expected):
         services.release_update(release=instance, by=by, expected_version=expected, **fields)
 
@@ -1251,21 +1157,16 @@ class ShipSerializer(serializers.Serializer):
 @extend_schema(tags=["releases"])
 class ReleaseShipView(ReleaseShape, ProductObjectView):
     def post(self, request, pk):
-        release = self.instance(Role.EDITOR)
-        serializer = ShipSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        expected = self.expected_version(request, release)
-        try:
-            services.release_ship(
-                release=release,
-                by=Actor.api(request),
-                expected_version=expected,
-                may_override=release.product.role == Role.ADMIN,
-                override_reason=serializer.validated_data["override_reason"],
-            )
-        except VersionConflict as error:
-            raise self.conflict(error) from None
-        return self.object_response(release)
+        return self.change(request, ShipSerializer, self.ship)
+
+    def ship(self, release, fields, by, expected):
+        services.release_ship(
+            release=release,
+            by=by,
+            expected_version=expected,
+            may_override=release.product.role == Role.ADMIN,
+            **fields,
+        )
 
 
 class ChecklistEntrySerializer(serializers.Serializer):
@@ -1287,13 +1188,11 @@ class ChecklistEntryShape(ShapedMixin):
     serializer_class = ChecklistEntrySerializer
 
 
-class ChecklistEntryFilter(django_filters.FilterSet):
-    product = _product_filter("release__product")
-    release = IdFilter(field_name="release_id", help_text="Release id.")
-
-    class Meta:
-        model = ChecklistEntry
-        fields = ["product", "release"]
+ChecklistEntryFilter = _filterset(
+    ChecklistEntry,
+    "release__product",
+    release=IdFilter(field_name="release_id", help_text="Release id."),
+)
 
 
 @extend_schema_view(
@@ -1324,12 +1223,8 @@ class ChecklistEntryListView(ChecklistEntryShape, ProductListView):
     ),
 )
 @extend_schema(tags=["releases"])
-class ChecklistEntryDetailView(ChecklistEntryShape, ProductObjectView):
-    def get(self, request, pk):
-        return self.retrieve(request)
-
-    def patch(self, request, pk):
-        return self.update(request, partial=True)
+class ChecklistEntryDetailView(ChecklistEntryShape, ObjectDetailView):
+    http_method_names = ["get", "patch", "head", "options"]  # kind and release are fixed
 
     def write(self, instance, fields, by, expected):
         services.checklist_entry_update(entry=instance, by=by, expected_version=expected, **fields)
@@ -1397,13 +1292,7 @@ class RiskShape(ShapedMixin):
         return rows
 
 
-class RiskFilter(django_filters.FilterSet):
-    product = _product_filter()
-    status = django_filters.ChoiceFilter(choices=RiskStatus.choices)
-
-    class Meta:
-        model = Risk
-        fields = ["product", "status"]
+RiskFilter = _filterset(Risk, status=django_filters.ChoiceFilter(choices=RiskStatus.choices))
 
 
 @_collection_schema("risks", RiskSerializer, RiskCreateSerializer, plural="risks", noun="a risk")
@@ -1419,19 +1308,7 @@ class RiskListView(RiskShape, ProductListView):
 
 @_object_schema("risks", RiskSerializer, noun="a risk")
 @extend_schema(tags=["risks"])
-class RiskDetailView(RiskShape, ProductObjectView):
-    def get(self, request, pk):
-        return self.retrieve(request)
-
-    def put(self, request, pk):
-        return self.update(request, partial=False)
-
-    def patch(self, request, pk):
-        return self.update(request, partial=True)
-
-    def delete(self, request, pk):
-        return self.destroy(request)
-
+class RiskDetailView(RiskShape, ObjectDetailView):
     def write(self, instance, fields, by, expected):
         services.risk_update(risk=instance, by=by, expected_version=expected, **fields)
 
@@ -1485,14 +1362,11 @@ class InsightShape(ShapedMixin):
         return rows
 
 
-class InsightFilter(django_filters.FilterSet):
-    product = _product_filter()
-    source = django_filters.ChoiceFilter(choices=InsightSource.choices)
-    item = IdFilter(field_name="items", help_text="Roadmap item id.")
-
-    class Meta:
-        model = Insight
-        fields = ["product", "source", "item"]
+InsightFilter = _filterset(
+    Insight,
+    source=django_filters.ChoiceFilter(choices=InsightSource.choices),
+    item=IdFilter(field_name="items", help_text="Roadmap item id."),
+)
 
 
 @_collection_schema(
@@ -1510,19 +1384,7 @@ class InsightListView(InsightShape, ProductListView):
 
 @_object_schema("insights", InsightSerializer, noun="an insight")
 @extend_schema(tags=["insights"])
-class InsightDetailView(InsightShape, ProductObjectView):
-    def get(self, request, pk):
-        return self.retrieve(request)
-
-    def put(self, request, pk):
-        return self.update(request, partial=False)
-
-    def patch(self, request, pk):
-        return self.update(request, partial=True)
-
-    def delete(self, request, pk):
-        return self.destroy(request)
-
+class InsightDetailView(InsightShape, ObjectDetailView):
     def write(self, instance, fields, by, expected):
         services.insight_update(insight=instance, by=by, expected_version=expected, **fields)
 
@@ -1567,12 +1429,7 @@ class SnapshotShape(ShapedMixin):
         return queryset.values(*self.fields, item_count=JsonArrayLength("items"))
 
 
-class SnapshotFilter(django_filters.FilterSet):
-    product = _product_filter()
-
-    class Meta:
-        model = RoadmapSnapshot
-        fields = ["product"]
+SnapshotFilter = _filterset(RoadmapSnapshot)
 
 
 @_collection_schema(
@@ -1742,12 +1599,7 @@ class ShareLinkShape(ShapedMixin):
     serializer_class = ShareLinkSerializer
 
 
-class ShareLinkFilter(django_filters.FilterSet):
-    product = _product_filter()
-
-    class Meta:
-        model = ShareLink
-        fields = ["product"]
+ShareLinkFilter = _filterset(ShareLink)
 
 
 @extend_schema_view(
@@ -1772,7 +1624,7 @@ class ShareLinkListView(ShareLinkShape, ProductListView):
     detail_url_name = "api:share-link-detail"
 
     def post(self, request):
-        product = self.product_of_body(request, Role.ADMIN)
+        product = self.product_of_body(request, self.create_role)
         data = self.validated(request, product)
         link, token = services.share_link_create(by=Actor.api(request), product=product, **data)
         response = self.created(link)
@@ -1795,15 +1647,10 @@ class ShareLinkListView(ShareLinkShape, ProductListView):
     ),
 )
 @extend_schema(tags=["share-links"])
-class ShareLinkDetailView(ShareLinkShape, ProductObjectView):
+class ShareLinkDetailView(ShareLinkShape, ObjectDetailView):
+    http_method_names = ["get", "delete", "head", "options"]  # a link is revoked, not edited
     read_role = Role.ADMIN
     delete_role = Role.ADMIN
-
-    def get(self, request, pk):
-        return self.retrieve(request)
-
-    def delete(self, request, pk):
-        return self.destroy(request)
 
     def remove(self, instance, by, expected):
         services.share_link_revoke(link=instance, by=by, expected_version=expected)

@@ -76,6 +76,22 @@ def team(db) -> Team:
     return Team(product=product, outsider=outsider, **people)
 
 
+# The roadmap API's flat resources, each with a list at /api/v1/<name>/ and rows at <name>/<id>/.
+ROADMAP_API_RESOURCES = (
+    "teams",
+    "objectives",
+    "key-results",
+    "roadmap-items",
+    "dependencies",
+    "releases",
+    "checklist-entries",
+    "risks",
+    "insights",
+    "snapshots",
+    "share-links",
+)
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

@@ -6,6 +6,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from lodestar.urls import api_v1
+from tests.conftest import ROADMAP_API_RESOURCES
 
 WRITE_METHODS = ("put", "patch", "delete")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -20,19 +21,6 @@ def schema(client, db) -> dict:
     return response.json()
 
 
-ROADMAP_RESOURCES = (
-    "teams",
-    "objectives",
-    "key-results",
-    "roadmap-items",
-    "dependencies",
-    "releases",
-    "checklist-entries",
-    "risks",
-    "insights",
-    "snapshots",
-    "share-links",
-)
 # The writes that need If-Match: every PUT/PATCH/DELETE of a versioned row, and the actions that
 # change one (move, ship). Snapshots are the exception: immutable, unversioned, deleted outright.
 VERSIONED_WRITES = {
@@ -43,7 +31,7 @@ VERSIONED_WRITES = {
             "/api/v1/products/{product_id}/members/{id}/",
             *(
                 f"/api/v1/{resource}/{{id}}/"
-                for resource in ROADMAP_RESOURCES
+                for resource in ROADMAP_API_RESOURCES
                 if resource not in ("dependencies", "checklist-entries", "snapshots", "share-links")
             ),
         )
@@ -99,8 +87,8 @@ def test_every_api_path_is_documented(schema):
         "/api/v1/products/{product_id}/members/{id}/",
         "/api/v1/me/",
         "/api/v1/products/{id}/vision/",
-        *(f"/api/v1/{resource}/" for resource in ROADMAP_RESOURCES),
-        *(f"/api/v1/{resource}/{{id}}/" for resource in ROADMAP_RESOURCES),
+        *(f"/api/v1/{resource}/" for resource in ROADMAP_API_RESOURCES),
+        *(f"/api/v1/{resource}/{{id}}/" for resource in ROADMAP_API_RESOURCES),
         "/api/v1/roadmap-items/{id}/move/",
         "/api/v1/releases/{id}/readiness/",
         "/api/v1/releases/{id}/ship/",

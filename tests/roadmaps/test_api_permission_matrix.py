@@ -13,7 +13,7 @@ import pytest
 from lodestar.urls import api_v1
 from products.models import Role
 from roadmaps.models import ChecklistEntry, RoadmapItem, ShareLink
-from tests.conftest import client_for
+from tests.conftest import ROADMAP_API_RESOURCES, client_for
 from tests.factories import (
     DependencyFactory,
     InsightFactory,
@@ -243,18 +243,7 @@ def test_a_token_limited_to_one_product_lists_nothing_of_another(team):
     MembershipFactory(product=elsewhere, user=team.admin, role=Role.ADMIN)
     theirs = RoadmapItemFactory(product=elsewhere)
     client = client_for(team.admin, token_scope="write", token_product=elsewhere)
-    for resource in [
-        "teams",
-        "objectives",
-        "key-results",
-        "dependencies",
-        "releases",
-        "checklist-entries",
-        "risks",
-        "insights",
-        "snapshots",
-        "share-links",
-    ]:
+    for resource in [r for r in ROADMAP_API_RESOURCES if r != "roadmap-items"]:
         assert client.get(f"/api/v1/{resource}/").json()["results"] == [], resource
     items = client.get("/api/v1/roadmap-items/").json()["results"]
     assert [row["id"] for row in items] == [theirs.pk]

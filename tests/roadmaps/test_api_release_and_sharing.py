@@ -103,10 +103,9 @@ def test_shipping_needs_the_current_version_and_happens_once(team):
 # --- Share links --------------------------------------------------------------------------------
 
 
-def test_share_link_token_is_shown_once_and_stored_hashed(team):
-    admin = client_for(team.admin, token_scope="write")
+def test_share_link_token_is_shown_once_and_stored_hashed(team, admin_api):
     squad = TeamFactory(product=team.product)
-    response = admin.post(
+    response = admin_api.post(
         "/api/v1/share-links/",
         {
             "product": team.product.pk,
@@ -123,26 +122,25 @@ def test_share_link_token_is_shown_once_and_stored_hashed(team):
     assert link.token_hash == ShareLink.hash_token(token)
     assert token not in str(ShareLink.objects.filter(pk=link.pk).values().get())
 
-    detail = admin.get(f"/api/v1/share-links/{link.pk}/")
-    listed = admin.get("/api/v1/share-links/")
+    detail = admin_api.get(f"/api/v1/share-links/{link.pk}/")
+    listed = admin_api.get("/api/v1/share-links/")
     for later in (detail, listed):
         assert token not in later.content.decode()
         assert "token" not in later.content.decode().replace("display_prefix", "")
 
 
-def test_revoking_a_share_link_keeps_the_row_and_closes_the_page(team, client):
+def test_revoking_a_share_link_keeps_the_row_and_closes_the_page(team, client, admin_api):
     link = ShareLinkFactory(product=team.product)
-    admin = client_for(team.admin, token_scope="write")
     url = f"/api/v1/share-links/{link.pk}/"
 
-    assert admin.delete(url).status_code == 428
-    assert admin.delete(url, HTTP_IF_MATCH='"1"').status_code == 204
+    assert admin_api.delete(url).status_code == 428
+    assert admin_api.delete(url, HTTP_IF_MATCH='"1"').status_code == 204
 
     link.refresh_from_db()
     assert link.revoked_at is not None
-    assert admin.get(url).json()["revoked_at"] is not None
+    assert admin_api.get(url).json()["revoked_at"] is not None
     assert client.get(reverse("roadmaps:shared", args=[link.token])).status_code == 404
-    assert admin.delete(url, HTTP_IF_MATCH='"1"').status_code == 412
+    assert admin_api.delete(url, HTTP_IF_MATCH='"1"').status_code == 412
 
 
 @pytest.mark.parametrize(
@@ -158,10 +156,9 @@ def test_revoking_a_share_link_keeps_the_row_and_closes_the_page(team, client):
         ({"name": "x" * 121}, "name"),
     ],
 )
-def test_bad_share_link_input_gets_field_errors(team, fields, field):
-    admin = client_for(team.admin, token_scope="write")
+def test_bad_share_link_input_gets_field_errors(team, fields, field, admin_api):
     body = {"product": team.product.pk, "name": "Board", "view": "board", **fields}
-    response = admin.post("/api/v1/share-links/", body)
+    response = admin_api.post("/api/v1/share-links/", body)
     assert response.status_code == 400, response.content
     assert field in response.json()["error"]["fields"]
     assert not ShareLink.objects.exists()
