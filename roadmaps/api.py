@@ -571,6 +571,9 @@ class VisionSerializer(serializers.Serializer):
 )
 @extend_schema(tags=["vision"])
 class VisionView(ObjectDetailView):
+    """A product's vision: statement, target users and 1/3/5-year horizons (one per product,
+    created empty on first read). Editors change it with the version they read."""
+
     http_method_names = ["get", "put", "patch", "head", "options"]  # one per product, always
     serializer_class = VisionSerializer
     model = Vision
