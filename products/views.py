@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from lodestar.concurrency import VersionConflict
-from lodestar.forms import merge_three_way
+from lodestar.forms import conflict_rows, save_merging
 
 from .activity import Actor
 from .forms import (
@@ -96,12 +96,18 @@ def product_settings(request, product_id):
     if request.method == "POST" and form.is_valid():
         values = form.submitted()
         try:
-            diff, merged = _save_settings(request, product, form, values)
+            diff, merged = save_merging(
+                lambda row, **kw: product_update(product=row, by=Actor.web(request), **kw),
+                product,
+                expected_version=form.cleaned_data["version"],
+                values=values,
+                originals=form.originals(),
+            )
         except VersionConflict as error:
             if error.current is None:
                 messages.error(request, "The product was deleted meanwhile; nothing was saved.")
                 return redirect("products:list")
-            conflict = _conflict_rows(form, values, error.current, error.clashes)
+            conflict = conflict_rows(form, values, error.current, error.clashes)
             form = ProductSettingsForm.rebased(values, error.current)
         else:
             if merged:
@@ -117,51 +123,6 @@ def product_settings(request, product_id):
         {"product": product, "form": form, "conflict": conflict},
         status=409 if conflict else (400 if form.errors else 200),
     )
-
-
-def _save_settings(request, product, form, values: dict) -> tuple[dict, bool]:
-    """Save the form's values; returns the diff and whether a colleague's save was merged.
-
-    When someone saved since the page was loaded, their changes to the fields this user left
-    alone are kept; VersionConflict (with ``clashes``) is raised only for fields both changed.
-    ``values`` is updated in place with the merged values, for the conflict page.
-    """
-    by = Actor.web(request)
-    try:
-        diff = product_update(
-            product=product, by=by, expected_version=form.cleaned_data["version"], **values
-        )
-        return diff, False
-    except VersionConflict as error:
-        if error.current is None:
-            raise
-        merged, clashes = merge_three_way(
-            original=form.originals(),
-            yours=values,
-            theirs={name: getattr(error.current, name) for name in values},
-        )
-        values.update(merged)
-        if clashes:
-            raise VersionConflict(error.current, clashes=clashes) from None
-        diff = product_update(
-            product=product, by=by, expected_version=error.current.version, **values
-        )
-        return diff, True
-
-
-def _conflict_rows(form, yours: dict, current, clashes: list[str] | None) -> list[dict]:
-    """One row per field; ``clash`` marks those both people changed (all, if unknown)."""
-    return [
-        {
-            "label": form.fields[name].label,
-            "yours": yours[name],
-            "theirs": getattr(current, name),
-            "clash": name in clashes
-            if clashes is not None
-            else yours[name] != getattr(current, name),
-        }
-        for name in yours
-    ]
 
 
 @login_required

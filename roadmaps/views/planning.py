@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from lodestar.concurrency import VersionConflict
-from lodestar.forms import merge_three_way
+from lodestar.forms import conflict_rows, save_merging
 from products.activity import Actor
 from products.forms import ConfirmVersionForm
 from products.models import Activity, Role
@@ -135,44 +135,23 @@ def _originals(form) -> dict | None:
     return original if isinstance(original, dict) else None
 
 
-def _merge(form, values: dict, current) -> tuple[dict, dict, list[str]]:
-    """Three-way merge of the user's values onto the row as saved now, field by field.
+def _with_product(product):
+    """Gives a freshly read row the product the services check."""
 
-    Returns the values to save (model values), the same as form data, and the fields both
-    people changed differently (all that differ when the page did not say what it showed).
-    """
-    original = _originals(form)
-    to_save, data, clashes = {}, {}, []
-    for name, mine in values.items():
-        yours, theirs = _normal(mine), _normal(getattr(current, name))
-        shown = None if original is None else original.get(name)
-        you_changed = original is None or yours != shown
-        they_changed = original is None or theirs != shown
-        if you_changed and they_changed and yours != theirs:
-            clashes.append(name)
-        if you_changed:
-            to_save[name], data[name] = mine, yours
-        else:
-            theirs_value = getattr(current, name)
-            if hasattr(theirs_value, "all"):
-                # Linked rows (items, releases) with their product, which the services check.
-                theirs_value = list(theirs_value.select_related("product"))
-            to_save[name] = theirs_value
-            data[name] = theirs
-    return to_save, data, clashes
+    def attach(row):
+        row.product = product
+        return row
+
+    return attach
 
 
-def _conflict_rows(form, values: dict, current, clashes: list[str]) -> list[dict]:
-    """Yours against theirs, one row per field; ``clash`` marks those both people changed."""
-    return [
-        {
-            "label": form.fields[name].label or name.replace("_", " ").capitalize(),
-            "yours": _shown(mine),
-            "theirs": _shown(getattr(current, name)),
-            "clash": name in clashes,
-        }
-        for name, mine in values.items()
-    ]
+def _linked(row, name: str):
+    """A field's value on a saved row; linked rows come with their product, which the services
+    check."""
+    value = getattr(row, name)
+    if hasattr(value, "all"):
+        return list(value.select_related("product"))
+    return value
 
 
 def _edit_page(
@@ -199,41 +178,46 @@ def _edit_page(
         form = form_class(request.POST, product=product)
         if form.is_valid():
             values = form.values()
+            to_save = dict(values)
+            original = _originals(form)
             try:
-                try:
-                    update(instance, expected_version=form.cleaned_data["version"], **values)
-                except VersionConflict as error:
-                    if error.current is None:
-                        raise
-                    current = error.current
-                    (attach or (lambda row: setattr(row, "product", product)))(current)
-                    to_save, data, clashes = _merge(form, values, current)
-                    if clashes:
-                        conflict = _conflict_rows(form, values, current, clashes)
-                        form = form_class(
-                            {
-                                **data,
-                                "version": current.version,
-                                "original": _snapshot(form, current),
-                            },
-                            product=product,
-                        )
-                        form.is_valid()
-                    else:
-                        update(current, expected_version=current.version, **to_save)
-                        saved_message = "Saved, together with a colleague's change made meanwhile."
+                _, merged = save_merging(
+                    update,
+                    instance,
+                    expected_version=form.cleaned_data["version"],
+                    values=to_save,
+                    originals=None if original is None else {n: original.get(n) for n in values},
+                    read=_linked,
+                    token=_normal,
+                    retry_on=attach or _with_product(product),
+                )
             except VersionConflict as error:
-                if error.current is not None:
+                if error.current is None:
+                    messages.error(request, "It was deleted meanwhile; nothing was saved.")
+                    return redirect(context["gone_url"])
+                if error.clashes is None:
                     messages.error(request, "It changed again meanwhile; nothing was saved.")
                     return redirect(request.path)
-                messages.error(request, "It was deleted meanwhile; nothing was saved.")
-                return redirect(context["gone_url"])
+                current = (attach or _with_product(product))(error.current)
+                conflict = conflict_rows(
+                    form, values, current, error.clashes, show=lambda name, value: _shown(value)
+                )
+                form = form_class(
+                    {
+                        **{name: _normal(value) for name, value in to_save.items()},
+                        "version": current.version,
+                        "original": _snapshot(form, current),
+                    },
+                    product=product,
+                )
+                form.is_valid()
             except ValidationError as error:
                 _add_service_errors(form, error)
             else:
-                if conflict is None:
-                    messages.success(request, saved_message)
-                    return redirect(success_url)
+                if merged:
+                    saved_message = "Saved, together with a colleague's change made meanwhile."
+                messages.success(request, saved_message)
+                return redirect(success_url)
     else:
         form = form_class(instance=instance, product=product)
         form.initial.update({"version": instance.version, "original": _snapshot(form, instance)})
@@ -378,32 +362,23 @@ def _save_vision_field(request, vision_row, field: str, form) -> None:
     """Save one field; a colleague's save of *other* fields since the page was read is merged
     (the row's version moved on, but this field is still what the user saw)."""
     value = form.cleaned_data["value"]
-    by = Actor.web(request)
-    try:
-        services.vision_update(
-            vision=vision_row,
-            by=by,
-            expected_version=form.cleaned_data["version"],
-            **{field: value},
-        )
-    except VersionConflict as error:
-        if error.current is None:
-            raise
-        original = form.cleaned_data["original"] if "original" in form.data else None
-        _, clashes = merge_three_way(
-            original=None if original is None else {field: original},
-            yours={field: value},
-            theirs={field: getattr(error.current, field)},
-        )
-        if clashes:
-            raise
-        current = error.current
-        current.product = vision_row.product
-        services.vision_update(
-            vision=current, by=by, expected_version=current.version, **{field: value}
-        )
+    original = form.cleaned_data["original"] if "original" in form.data else None
+
+    def save(row, **kwargs):
+        services.vision_update(vision=row, by=Actor.web(request), **kwargs)
+        return row
+
+    saved, merged = save_merging(
+        save,
+        vision_row,
+        expected_version=form.cleaned_data["version"],
+        values={field: value},
+        originals=None if original is None else {field: original},
+        retry_on=_with_product(vision_row.product),
+    )
+    if merged:
         setattr(vision_row, field, value)
-        vision_row.version = current.version
+        vision_row.version = saved.version
 
 
 @login_required
@@ -465,6 +440,11 @@ def objective_delete_view(request, product_id, objective_id):
     )
 
 
+def _with_objective(key_result: KeyResult, objective: Objective) -> KeyResult:
+    key_result.objective = objective
+    return key_result
+
+
 def _key_result_of(product, key_result_id) -> KeyResult:
     key_result = _row(
         KeyResult.objects.select_related("objective").filter(objective__product=product),
@@ -513,7 +493,7 @@ def key_result_edit(request, product_id, key_result_id):
             key_result=row, by=Actor.web(request), **kw
         ),
         template="roadmaps/key_result_form.html",
-        attach=lambda row: setattr(row, "objective", key_result.objective),
+        attach=lambda row: _with_objective(row, key_result.objective),
         context={
             "objective": key_result.objective,
             "key_result": key_result,
