@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from .concurrency import VersionConflict, VersionedModel
 
@@ -87,6 +88,15 @@ class VersionedFormMixin:
         form = cls(data={**values, **cls.initial_for(current)})
         form.is_valid()
         return form
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError next to the fields it names (else on the form)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, field_messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, field_messages)
 
 
 def _as_is(value: Any) -> Any:

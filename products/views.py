@@ -8,7 +8,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from lodestar.concurrency import VersionConflict
-from lodestar.forms import conflict_rows, save_merging
+from lodestar.forms import add_service_errors, conflict_rows, save_merging
+from lodestar.views import no_store, show_once, shown_once
 
 from .activity import Actor
 from .forms import (
@@ -31,11 +32,6 @@ from .services import (
     product_delete,
     product_update,
 )
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 @require_GET
@@ -164,7 +160,7 @@ def member_list(request, product_id):
                 role=Role(add_form.cleaned_data["role"]),
             )
         except ValidationError as error:
-            _add_service_errors(add_form, error)
+            add_service_errors(add_form, error)
         else:
             messages.success(
                 request,
@@ -277,8 +273,7 @@ def activity_list(request, product_id):
     return render(request, "products/activity.html", {"product": product, "page": page})
 
 
-# The new secret travels to the page that shows it through the session, popped on display:
-# the create request redirects, so reloading that page can't create a second token.
+# The new secret is shown once, on the page the create request redirects to (see show_once).
 NEW_TOKEN_SESSION_KEY = "new_api_token"  # noqa: S105 - a session key, not a secret
 
 
@@ -297,13 +292,12 @@ def token_list(request):
                 expires_at=form.expires_at(),
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
-            request.session[NEW_TOKEN_SESSION_KEY] = {"id": token.pk, "secret": secret}
+            show_once(request, NEW_TOKEN_SESSION_KEY, token, secret)
             return redirect("products:tokens")
-    created = request.session.pop(NEW_TOKEN_SESSION_KEY, None) if request.method == "GET" else None
     tokens = list(ApiToken.objects.filter(user=request.user).select_related("product"))
-    created_token = next((t for t in tokens if created and t.pk == created["id"]), None)
+    created_token, created_secret = shown_once(request, NEW_TOKEN_SESSION_KEY, tokens)
     response = render(
         request,
         "products/tokens.html",
@@ -311,13 +305,11 @@ def token_list(request):
             "form": form,
             "tokens": tokens,
             "created_token": created_token,
-            "created_secret": created["secret"] if created_token else None,
+            "created_secret": created_secret,
         },
         status=400 if form.errors else 200,
     )
-    if created_token:
-        response["Cache-Control"] = "no-store"
-    return response
+    return no_store(response, when=created_token is not None)
 
 
 @login_required

@@ -23,7 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lodestar.concurrency import VersionConflict
-from lodestar.forms import conflict_rows, save_merging
+from lodestar.forms import add_service_errors, conflict_rows, save_merging
 from products.activity import Actor
 from products.forms import ConfirmVersionForm
 from products.models import Activity, Role
@@ -550,7 +550,7 @@ def item_create_view(request, product_id):
                 by=Actor.web(request), product=product, objectives=objectives, **values
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Added “{item.title}” to {item.get_lane_display()}.")
             return redirect(item)
@@ -560,11 +560,6 @@ def item_create_view(request, product_id):
         _form_context(product, form),
         status=400 if form.errors else 200,
     )
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 def _display(name: str, value) -> str:
@@ -677,7 +672,7 @@ def item_detail(request, product_id, item_id):
             item = error.current
             status = 409
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             if merged:
                 messages.success(

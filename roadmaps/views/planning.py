@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from lodestar.concurrency import VersionConflict
-from lodestar.forms import conflict_rows, save_merging
+from lodestar.forms import add_service_errors, conflict_rows, save_merging
 from products.activity import Actor
 from products.forms import ConfirmVersionForm
 from products.models import Activity, Role
@@ -74,12 +74,27 @@ def _row(queryset, pk, **lookup):
     return get_object_or_404(queryset, pk=pk, **lookup)
 
 
-def _add_service_errors(form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field, field_messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_messages)
+def _product_row(model, product, pk):
+    """One ``model`` row of the already checked ``product`` (attached to it), or 404."""
+    row = _row(model.objects.filter(product=product), pk)
+    row.product = product
+    return row
+
+
+def _create_page(request, *, product, form, create, saved, template: str, context=None):
+    """The shared create flow: POST saves the valid form through ``create`` (a service, called
+    with the form's values); ``saved(row)`` gives the success message and where to go next."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = create(**form.values())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            message, url = saved(row)
+            messages.success(request, message)
+            return redirect(url)
+    context = {**(context or {}), "product": product, "form": form}
+    return render(request, template, context, status=_status(form))
 
 
 def _status(form, conflict=None) -> int:
@@ -212,7 +227,7 @@ def _edit_page(
                 )
                 form.is_valid()
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 if merged:
                     saved_message = "Saved, together with a colleague's change made meanwhile."
@@ -392,7 +407,7 @@ def objective_create_view(request, product_id):
                 by=Actor.web(request), product=product, **form.values()
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, f"Added the objective “{objective}”. Now give it key results."
@@ -406,8 +421,7 @@ def objective_create_view(request, product_id):
 @require_http_methods(["GET", "POST"])
 def objective_edit(request, product_id, objective_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    objective = _row(Objective.objects.filter(product=product), objective_id)
-    objective.product = product
+    objective = _product_row(Objective, product, objective_id)
     return _edit_page(
         request,
         product=product,
@@ -427,8 +441,7 @@ def objective_edit(request, product_id, objective_id):
 @require_POST
 def objective_delete_view(request, product_id, objective_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    objective = _row(Objective.objects.filter(product=product), objective_id)
-    objective.product = product
+    objective = _product_row(Objective, product, objective_id)
     return _delete(
         request,
         instance=objective,
@@ -458,24 +471,20 @@ def _key_result_of(product, key_result_id) -> KeyResult:
 @require_http_methods(["GET", "POST"])
 def key_result_create_view(request, product_id, objective_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    objective = _row(Objective.objects.filter(product=product), objective_id)
-    objective.product = product
-    form = KeyResultForm(request.POST or None, product=product)
-    if request.method == "POST" and form.is_valid():
-        try:
-            key_result = services.key_result_create(
-                by=Actor.web(request), objective=objective, **form.values()
-            )
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            messages.success(request, f"Added the key result “{key_result}”.")
-            return redirect(objective.get_absolute_url())
-    return render(
+    objective = _product_row(Objective, product, objective_id)
+    return _create_page(
         request,
-        "roadmaps/key_result_form.html",
-        {"product": product, "objective": objective, "form": form},
-        status=_status(form),
+        product=product,
+        form=KeyResultForm(request.POST or None, product=product),
+        create=lambda **values: services.key_result_create(
+            by=Actor.web(request), objective=objective, **values
+        ),
+        saved=lambda key_result: (
+            f"Added the key result “{key_result}”.",
+            objective.get_absolute_url(),
+        ),
+        template="roadmaps/key_result_form.html",
+        context={"objective": objective},
     )
 
 
@@ -590,7 +599,7 @@ def team_list(request, product_id):
         try:
             team = services.team_create(by=Actor.web(request), product=product, **form.values())
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Added the team “{team}”.")
             return redirect("roadmaps:teams", product_id=product.pk)
@@ -607,8 +616,7 @@ def team_list(request, product_id):
 @require_http_methods(["GET", "POST"])
 def team_edit(request, product_id, team_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    team = _row(Team.objects.filter(product=product), team_id)
-    team.product = product
+    team = _product_row(Team, product, team_id)
     teams_url = reverse("roadmaps:teams", args=[product.pk])
     return _edit_page(
         request,
@@ -627,8 +635,7 @@ def team_edit(request, product_id, team_id):
 @require_POST
 def team_delete_view(request, product_id, team_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    team = _row(Team.objects.filter(product=product), team_id)
-    team.product = product
+    team = _product_row(Team, product, team_id)
     return _delete(
         request,
         instance=team,
@@ -691,22 +698,18 @@ def release_list(request, product_id):
 @require_http_methods(["GET", "POST"])
 def release_create_view(request, product_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    form = ReleaseForm(request.POST or None, product=product)
-    if request.method == "POST" and form.is_valid():
-        try:
-            release = services.release_create(
-                by=Actor.web(request), product=product, **form.values()
-            )
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            messages.success(request, f"Created {release}. Its readiness checklist is below.")
-            return redirect(release)
-    return render(
+    return _create_page(
         request,
-        "roadmaps/release_form.html",
-        {"product": product, "form": form},
-        status=_status(form),
+        product=product,
+        form=ReleaseForm(request.POST or None, product=product),
+        create=lambda **values: services.release_create(
+            by=Actor.web(request), product=product, **values
+        ),
+        saved=lambda release: (
+            f"Created {release}. Its readiness checklist is below.",
+            release.get_absolute_url(),
+        ),
+        template="roadmaps/release_form.html",
     )
 
 
@@ -714,8 +717,7 @@ def release_create_view(request, product_id):
 @require_http_methods(["GET", "POST"])
 def release_edit(request, product_id, release_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    release = _row(Release.objects.filter(product=product), release_id)
-    release.product = product
+    release = _product_row(Release, product, release_id)
     return _edit_page(
         request,
         product=product,
@@ -733,8 +735,7 @@ def release_edit(request, product_id, release_id):
 @require_POST
 def release_delete_view(request, product_id, release_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    release = _row(Release.objects.filter(product=product), release_id)
-    release.product = product
+    release = _product_row(Release, product, release_id)
     return _delete(
         request,
         instance=release,
@@ -799,8 +800,7 @@ def _release_context(release: Release, *, ship_form=None, refusal=None) -> dict:
 @require_GET
 def release_detail(request, product_id, release_id):
     product = product_for(request.user, product_id, Role.VIEWER)
-    release = _row(Release.objects.filter(product=product), release_id)
-    release.product = product
+    release = _product_row(Release, product, release_id)
     return render(request, "roadmaps/release_detail.html", _release_context(release))
 
 
@@ -810,8 +810,7 @@ def release_ship_view(request, product_id, release_id):
     """The readiness gate: ship if ready; otherwise refuse with the problems, unless an admin
     overrides with a reason (which the service records in the activity log)."""
     product = product_for(request.user, product_id, Role.EDITOR)
-    release = _row(Release.objects.filter(product=product), release_id)
-    release.product = product
+    release = _product_row(Release, product, release_id)
     form = ShipForm(request.POST)
     refusal = None
     status = 400
@@ -849,7 +848,7 @@ def release_ship_view(request, product_id, release_id):
             )
             status = 409
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             if overridden:
                 messages.success(request, f"Shipped {release} with an override; reason logged.")
@@ -985,17 +984,18 @@ def risk_create_view(request, product_id):
     initial = {}
     if request.GET.get("release"):
         initial["releases"] = [request.GET["release"]]
-    form = RiskForm(request.POST or None, product=product, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            risk = services.risk_create(by=Actor.web(request), product=product, **form.values())
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            messages.success(request, f"Added the risk “{risk}” (score {risk.score}).")
-            return redirect(risk.get_absolute_url())
-    return render(
-        request, "roadmaps/risk_form.html", {"product": product, "form": form}, status=_status(form)
+    return _create_page(
+        request,
+        product=product,
+        form=RiskForm(request.POST or None, product=product, initial=initial),
+        create=lambda **values: services.risk_create(
+            by=Actor.web(request), product=product, **values
+        ),
+        saved=lambda risk: (
+            f"Added the risk “{risk}” (score {risk.score}).",
+            risk.get_absolute_url(),
+        ),
+        template="roadmaps/risk_form.html",
     )
 
 
@@ -1003,8 +1003,7 @@ def risk_create_view(request, product_id):
 @require_http_methods(["GET", "POST"])
 def risk_edit(request, product_id, risk_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    risk = _row(Risk.objects.filter(product=product), risk_id)
-    risk.product = product
+    risk = _product_row(Risk, product, risk_id)
     return _edit_page(
         request,
         product=product,
@@ -1022,8 +1021,7 @@ def risk_edit(request, product_id, risk_id):
 @require_POST
 def risk_delete_view(request, product_id, risk_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    risk = _row(Risk.objects.filter(product=product), risk_id)
-    risk.product = product
+    risk = _product_row(Risk, product, risk_id)
     return _delete(
         request,
         instance=risk,
@@ -1069,22 +1067,18 @@ def insight_list(request, product_id):
 def insight_create_view(request, product_id):
     product = product_for(request.user, product_id, Role.EDITOR)
     initial = {"items": [request.GET["item"]]} if request.GET.get("item") else {}
-    form = InsightForm(request.POST or None, product=product, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            insight = services.insight_create(
-                by=Actor.web(request), product=product, **form.values()
-            )
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            messages.success(request, f"Added evidence from {insight.account}.")
-            return redirect(insight.get_absolute_url())
-    return render(
+    return _create_page(
         request,
-        "roadmaps/insight_form.html",
-        {"product": product, "form": form},
-        status=_status(form),
+        product=product,
+        form=InsightForm(request.POST or None, product=product, initial=initial),
+        create=lambda **values: services.insight_create(
+            by=Actor.web(request), product=product, **values
+        ),
+        saved=lambda insight: (
+            f"Added evidence from {insight.account}.",
+            insight.get_absolute_url(),
+        ),
+        template="roadmaps/insight_form.html",
     )
 
 
@@ -1092,8 +1086,7 @@ def insight_create_view(request, product_id):
 @require_http_methods(["GET", "POST"])
 def insight_edit(request, product_id, insight_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    insight = _row(Insight.objects.filter(product=product), insight_id)
-    insight.product = product
+    insight = _product_row(Insight, product, insight_id)
     return _edit_page(
         request,
         product=product,
@@ -1111,8 +1104,7 @@ def insight_edit(request, product_id, insight_id):
 @require_POST
 def insight_delete_view(request, product_id, insight_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    insight = _row(Insight.objects.filter(product=product), insight_id)
-    insight.product = product
+    insight = _product_row(Insight, product, insight_id)
     return _delete(
         request,
         instance=insight,
