@@ -146,6 +146,16 @@ def save_merging(
         return save(target, expected_version=current.version, **values), True
 
 
+MERGED_MESSAGE = "Saved, together with a colleague's change made meanwhile."
+
+
+def saved_message(diff: dict, merged: bool, *, saved: str = "Saved.") -> str:
+    """What a versioned save tells the user: merged with a colleague's, saved, or no change."""
+    if merged:
+        return MERGED_MESSAGE
+    return saved if diff else "Nothing changed."
+
+
 def conflict_rows(
     form: forms.Form,
     yours: dict[str, Any],

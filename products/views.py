@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from lodestar.concurrency import VersionConflict
-from lodestar.forms import add_service_errors, conflict_rows, save_merging
+from lodestar.forms import add_service_errors, conflict_rows, save_merging, saved_message
 from lodestar.views import no_store, show_once, shown_once
 
 from .activity import Actor
@@ -106,12 +106,7 @@ def product_settings(request, product_id):
             conflict = conflict_rows(form, values, error.current, error.clashes)
             form = ProductSettingsForm.rebased(values, error.current)
         else:
-            if merged:
-                messages.success(
-                    request, "Saved, together with a colleague's change made meanwhile."
-                )
-            else:
-                messages.success(request, "Saved." if diff else "Nothing changed.")
+            messages.success(request, saved_message(diff, merged))
             return redirect("products:settings", product_id=product.pk)
     return render(
         request,

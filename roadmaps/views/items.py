@@ -23,7 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lodestar.concurrency import VersionConflict
-from lodestar.forms import add_service_errors, conflict_rows, save_merging
+from lodestar.forms import add_service_errors, conflict_rows, save_merging, saved_message
 from products.activity import Actor
 from products.forms import ConfirmVersionForm
 from products.models import Activity, Role
@@ -674,12 +674,7 @@ def item_detail(request, product_id, item_id):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            if merged:
-                messages.success(
-                    request, "Saved, together with a colleague's change made meanwhile."
-                )
-            else:
-                messages.success(request, "Saved." if diff else "Nothing changed.")
+            messages.success(request, saved_message(diff, merged))
             return redirect(item)
     if form is not None and form.errors and status == 200:
         status = 400

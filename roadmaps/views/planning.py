@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from lodestar.concurrency import VersionConflict
-from lodestar.forms import add_service_errors, conflict_rows, save_merging
+from lodestar.forms import MERGED_MESSAGE, add_service_errors, conflict_rows, save_merging
 from products.activity import Actor
 from products.forms import ConfirmVersionForm
 from products.models import Activity, Role
@@ -229,9 +229,7 @@ def _edit_page(
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                if merged:
-                    saved_message = "Saved, together with a colleague's change made meanwhile."
-                messages.success(request, saved_message)
+                messages.success(request, MERGED_MESSAGE if merged else saved_message)
                 return redirect(success_url)
     else:
         form = form_class(instance=instance, product=product)
