@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db.models import Model
+from django_htmx.http import trigger_client_event
 
 
 def show_once(request, session_key: str, row: Model, secret: str) -> None:
@@ -25,3 +26,10 @@ def no_store(response, when: bool = True):
     if when:
         response["Cache-Control"] = "no-store"
     return response
+
+
+def with_toast(response, text: str, *, error: bool = False):
+    """Announce an htmx swap's outcome in the toast region (a live region, so screen readers
+    hear what the swapped row shows)."""
+    level = "error" if error else "success"
+    return trigger_client_event(response, "lodestar:toast", {"level": level, "text": text})

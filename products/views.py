@@ -5,11 +5,11 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect
 
 from lodestar.concurrency import VersionConflict
 from lodestar.forms import add_service_errors, conflict_rows, save_merging, saved_message
-from lodestar.views import no_store, show_once, shown_once
+from lodestar.views import no_store, show_once, shown_once, with_toast
 
 from .activity import Actor
 from .forms import (
@@ -229,9 +229,7 @@ def member_role(request, product_id, membership_id):
                 "row_saved": row_error is None,
             },
         )
-        # The swapped row shows the result; the toast region announces it to screen readers.
-        level = "error" if row_error else "success"
-        return trigger_client_event(response, "lodestar:toast", {"level": level, "text": outcome})
+        return with_toast(response, outcome, error=bool(row_error))
     messages.add_message(request, messages.ERROR if row_error else messages.SUCCESS, outcome)
     return redirect("products:members", product_id=product_id)
 

@@ -22,10 +22,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import trigger_client_event
 
 from lodestar.concurrency import VersionConflict
 from lodestar.forms import MERGED_MESSAGE, add_service_errors, conflict_rows, save_merging
+from lodestar.views import with_toast
 from products.activity import Actor
 from products.forms import ConfirmVersionForm
 from products.models import Activity, Role
@@ -355,9 +355,7 @@ def vision_field(request, product_id, field):
                 return redirect("roadmaps:vision", product_id=product.pk)
             context["field"] = _vision_field(vision_row, field, saved=True)
             response = render(request, "roadmaps/vision.html#vision-field", context)
-            return trigger_client_event(
-                response, "lodestar:toast", {"level": "success", "text": f"Saved {label.lower()}."}
-            )
+            return with_toast(response, f"Saved {label.lower()}.")
     context["field"] = _vision_field(vision_row, field, form=form, conflict=conflict)
     if not request.htmx:
         page = _vision_context(product, vision_row)
@@ -564,8 +562,7 @@ def key_result_current(request, product_id, key_result_id):
         status=status,
     )
     text = row_error or f"Updated “{key_result}” to {key_result.current:g} {key_result.unit}."
-    level = "error" if row_error else "success"
-    return trigger_client_event(response, "lodestar:toast", {"level": level, "text": text.strip()})
+    return with_toast(response, text.strip(), error=bool(row_error))
 
 
 @login_required
@@ -919,9 +916,7 @@ def checklist_entry_view(request, product_id, release_id, entry_id):
     text = (
         row_error or f"{entry.get_kind_display()}: {_entry_state(entry, entry.owner, entry.done)}."
     )
-    return trigger_client_event(
-        response, "lodestar:toast", {"level": "error" if row_error else "success", "text": text}
-    )
+    return with_toast(response, text, error=bool(row_error))
 
 
 # --- Risks --------------------------------------------------------------------------------------
