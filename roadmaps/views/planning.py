@@ -185,7 +185,8 @@ def _edit_page(
     """The shared edit flow: GET shows the form, POST saves through ``update`` (a service,
     called with the form's values and the version the page was read at). A colleague's save
     of other fields meanwhile is merged; fields both changed show the conflict panel (409).
-    ``attach`` gives a freshly read row the parents the service needs."""
+    ``attach`` gives a freshly read row the parents the service needs, and returns it."""
+    attach = attach or _with_product(product)
     conflict = None
     if request.method == "POST":
         # Unbound from the instance: a ModelForm would copy the submitted values onto it while
@@ -204,7 +205,7 @@ def _edit_page(
                     originals=None if original is None else {n: original.get(n) for n in values},
                     read=_linked,
                     token=_normal,
-                    retry_on=attach or _with_product(product),
+                    retry_on=attach,
                 )
             except VersionConflict as error:
                 if error.current is None:
@@ -213,7 +214,7 @@ def _edit_page(
                 if error.clashes is None:
                     messages.error(request, "It changed again meanwhile; nothing was saved.")
                     return redirect(request.path)
-                current = (attach or _with_product(product))(error.current)
+                current = attach(error.current)
                 conflict = conflict_rows(
                     form, values, current, error.clashes, show=lambda name, value: _shown(value)
                 )
