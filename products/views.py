@@ -5,10 +5,11 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect
 
 from lodestar.concurrency import VersionConflict
-from lodestar.forms import merge_three_way
+from lodestar.forms import add_service_errors, conflict_rows, save_merging, saved_message
+from lodestar.views import no_store, show_once, shown_once, with_toast
 
 from .activity import Actor
 from .forms import (
@@ -31,11 +32,6 @@ from .services import (
     product_delete,
     product_update,
 )
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 @require_GET
@@ -96,20 +92,21 @@ def product_settings(request, product_id):
     if request.method == "POST" and form.is_valid():
         values = form.submitted()
         try:
-            diff, merged = _save_settings(request, product, form, values)
+            diff, merged = save_merging(
+                lambda row, **kw: product_update(product=row, by=Actor.web(request), **kw),
+                product,
+                expected_version=form.cleaned_data["version"],
+                values=values,
+                originals=form.originals(),
+            )
         except VersionConflict as error:
             if error.current is None:
                 messages.error(request, "The product was deleted meanwhile; nothing was saved.")
                 return redirect("products:list")
-            conflict = _conflict_rows(form, values, error.current, error.clashes)
+            conflict = conflict_rows(form, values, error.current, error.clashes)
             form = ProductSettingsForm.rebased(values, error.current)
         else:
-            if merged:
-                messages.success(
-                    request, "Saved, together with a colleague's change made meanwhile."
-                )
-            else:
-                messages.success(request, "Saved." if diff else "Nothing changed.")
+            messages.success(request, saved_message(diff, merged))
             return redirect("products:settings", product_id=product.pk)
     return render(
         request,
@@ -117,51 +114,6 @@ def product_settings(request, product_id):
         {"product": product, "form": form, "conflict": conflict},
         status=409 if conflict else (400 if form.errors else 200),
     )
-
-
-def _save_settings(request, product, form, values: dict) -> tuple[dict, bool]:
-    """Save the form's values; returns the diff and whether a colleague's save was merged.
-
-    When someone saved since the page was loaded, their changes to the fields this user left
-    alone are kept; VersionConflict (with ``clashes``) is raised only for fields both changed.
-    ``values`` is updated in place with the merged values, for the conflict page.
-    """
-    by = Actor.web(request)
-    try:
-        diff = product_update(
-            product=product, by=by, expected_version=form.cleaned_data["version"], **values
-        )
-        return diff, False
-    except VersionConflict as error:
-        if error.current is None:
-            raise
-        merged, clashes = merge_three_way(
-            original=form.originals(),
-            yours=values,
-            theirs={name: getattr(error.current, name) for name in values},
-        )
-        values.update(merged)
-        if clashes:
-            raise VersionConflict(error.current, clashes=clashes) from None
-        diff = product_update(
-            product=product, by=by, expected_version=error.current.version, **values
-        )
-        return diff, True
-
-
-def _conflict_rows(form, yours: dict, current, clashes: list[str] | None) -> list[dict]:
-    """One row per field; ``clash`` marks those both people changed (all, if unknown)."""
-    return [
-        {
-            "label": form.fields[name].label,
-            "yours": yours[name],
-            "theirs": getattr(current, name),
-            "clash": name in clashes
-            if clashes is not None
-            else yours[name] != getattr(current, name),
-        }
-        for name in yours
-    ]
 
 
 @login_required
@@ -203,7 +155,7 @@ def member_list(request, product_id):
                 role=Role(add_form.cleaned_data["role"]),
             )
         except ValidationError as error:
-            _add_service_errors(add_form, error)
+            add_service_errors(add_form, error)
         else:
             messages.success(
                 request,
@@ -277,9 +229,7 @@ def member_role(request, product_id, membership_id):
                 "row_saved": row_error is None,
             },
         )
-        # The swapped row shows the result; the toast region announces it to screen readers.
-        level = "error" if row_error else "success"
-        return trigger_client_event(response, "lodestar:toast", {"level": level, "text": outcome})
+        return with_toast(response, outcome, error=bool(row_error))
     messages.add_message(request, messages.ERROR if row_error else messages.SUCCESS, outcome)
     return redirect("products:members", product_id=product_id)
 
@@ -316,8 +266,7 @@ def activity_list(request, product_id):
     return render(request, "products/activity.html", {"product": product, "page": page})
 
 
-# The new secret travels to the page that shows it through the session, popped on display:
-# the create request redirects, so reloading that page can't create a second token.
+# The new secret is shown once, on the page the create request redirects to (see show_once).
 NEW_TOKEN_SESSION_KEY = "new_api_token"  # noqa: S105 - a session key, not a secret
 
 
@@ -336,13 +285,12 @@ def token_list(request):
                 expires_at=form.expires_at(),
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
-            request.session[NEW_TOKEN_SESSION_KEY] = {"id": token.pk, "secret": secret}
+            show_once(request, NEW_TOKEN_SESSION_KEY, token, secret)
             return redirect("products:tokens")
-    created = request.session.pop(NEW_TOKEN_SESSION_KEY, None) if request.method == "GET" else None
     tokens = list(ApiToken.objects.filter(user=request.user).select_related("product"))
-    created_token = next((t for t in tokens if created and t.pk == created["id"]), None)
+    created_token, created_secret = shown_once(request, NEW_TOKEN_SESSION_KEY, tokens)
     response = render(
         request,
         "products/tokens.html",
@@ -350,13 +298,11 @@ def token_list(request):
             "form": form,
             "tokens": tokens,
             "created_token": created_token,
-            "created_secret": created["secret"] if created_token else None,
+            "created_secret": created_secret,
         },
         status=400 if form.errors else 200,
     )
-    if created_token:
-        response["Cache-Control"] = "no-store"
-    return response
+    return no_store(response, when=created_token is not None)
 
 
 @login_required

@@ -28,6 +28,23 @@ from .models import (
 # --- Roadmap items and dependencies -------------------------------------------------------------
 
 
+def set_row_choices(
+    form: forms.Form, *, teams, themes, objectives, releases, release_label=lambda r: r.name
+) -> None:
+    """The choices of a filter form's team, theme, objective and release fields: the product's
+    own rows (passed in, already loaded), each after an "All ..." choice."""
+    form.fields["team"].choices = [("", "All teams"), *((str(t.pk), t.name) for t in teams)]
+    form.fields["theme"].choices = [("", "All themes"), *((theme, theme) for theme in themes)]
+    form.fields["objective"].choices = [
+        ("", "All objectives"),
+        *((str(o.pk), o.title) for o in objectives),
+    ]
+    form.fields["release"].choices = [
+        ("", "All releases"),
+        *((str(r.pk), release_label(r)) for r in releases),
+    ]
+
+
 class RoadmapFilterForm(forms.Form):
     """The filter bar shared by the timeline, board and list. Rendered unbound, with the query
     parameters as initial values: an unknown value simply selects nothing."""
@@ -48,16 +65,7 @@ class RoadmapFilterForm(forms.Form):
 
     def __init__(self, *args, teams, themes, objectives, releases, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [("", "All teams"), *((str(t.pk), t.name) for t in teams)]
-        self.fields["theme"].choices = [("", "All themes"), *((theme, theme) for theme in themes)]
-        self.fields["objective"].choices = [
-            ("", "All objectives"),
-            *((str(o.pk), o.title) for o in objectives),
-        ]
-        self.fields["release"].choices = [
-            ("", "All releases"),
-            *((str(r.pk), r.name) for r in releases),
-        ]
+        set_row_choices(self, teams=teams, themes=themes, objectives=objectives, releases=releases)
 
 
 class RoadmapItemForm(forms.ModelForm):
@@ -495,16 +503,14 @@ class ShareLinkForm(forms.Form):
 
     def __init__(self, *args, teams, themes, objectives, releases, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [("", "All teams"), *((str(t.pk), t.name) for t in teams)]
-        self.fields["theme"].choices = [("", "All themes"), *((theme, theme) for theme in themes)]
-        self.fields["objective"].choices = [
-            ("", "All objectives"),
-            *((str(o.pk), o.title) for o in objectives),
-        ]
-        self.fields["release"].choices = [
-            ("", "All releases"),
-            *((str(r.pk), f"{r.name} ({r.date:%-d %b %Y})") for r in releases),
-        ]
+        set_row_choices(
+            self,
+            teams=teams,
+            themes=themes,
+            objectives=objectives,
+            releases=releases,
+            release_label=lambda r: f"{r.name} ({r.date:%-d %b %Y})",
+        )
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

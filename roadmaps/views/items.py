@@ -23,7 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lodestar.concurrency import VersionConflict
-from lodestar.forms import merge_three_way
+from lodestar.forms import add_service_errors, conflict_rows, save_merging, saved_message
 from products.activity import Actor
 from products.forms import ConfirmVersionForm
 from products.models import Activity, Role
@@ -550,7 +550,7 @@ def item_create_view(request, product_id):
                 by=Actor.web(request), product=product, objectives=objectives, **values
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Added “{item.title}” to {item.get_lane_display()}.")
             return redirect(item)
@@ -562,12 +562,7 @@ def item_create_view(request, product_id):
     )
 
 
-def _add_service_errors(form, error: ValidationError) -> None:
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
-
-
-def _display(item_or_values, name: str, value) -> str:
+def _display(name: str, value) -> str:
     if name == "objectives":
         return ", ".join(row.title for row in value) or "—"
     if name in ("status", "lane"):
@@ -579,53 +574,9 @@ def _display(item_or_values, name: str, value) -> str:
     return "" if value is None else str(value)
 
 
-def _save_item(request, item, form, values: dict) -> tuple[dict, bool]:
-    """Save the form's values; returns the diff and whether a colleague's save was merged.
-
-    As on the product settings page: fields only the colleague changed keep theirs, fields only
-    this user changed keep theirs, and VersionConflict (with ``clashes``) is raised for fields
-    both changed. ``values`` is updated in place with the merged values."""
-    by = Actor.web(request)
-    try:
-        diff = services.item_update(
-            item=item, by=by, expected_version=form.cleaned_data["version"], **values
-        )
-        return diff, False
-    except VersionConflict as error:
-        current = error.current
-        if current is None:
-            raise
-        theirs = {name: item_field_value(current, name) for name in values}
-        merged, clashes = merge_three_way(
-            original=form.originals(),
-            yours={name: item_field_token(value) for name, value in values.items()},
-            theirs={name: item_field_token(value) for name, value in theirs.items()},
-        )
-        for name in values:
-            if merged[name] != item_field_token(values[name]):
-                values[name] = theirs[name]
-        if clashes:
-            raise VersionConflict(current, clashes=clashes) from None
-        # The merged save goes against the row as it is now.
-        item.refresh_from_db()
-        diff = services.item_update(item=item, by=by, expected_version=current.version, **values)
-        return diff, True
-
-
-def _conflict_rows(form, yours: dict, current: RoadmapItem, clashes) -> list[dict]:
-    rows = []
-    for name, value in yours.items():
-        theirs = item_field_value(current, name)
-        differs = item_field_token(value) != item_field_token(theirs)
-        rows.append(
-            {
-                "label": form.fields[name].label,
-                "yours": _display(None, name, value),
-                "theirs": _display(None, name, theirs),
-                "clash": name in clashes if clashes is not None else differs,
-            }
-        )
-    return rows
+def _refreshed(item: RoadmapItem) -> RoadmapItem:
+    item.refresh_from_db()
+    return item
 
 
 def _item_page_context(product, item: RoadmapItem) -> dict:
@@ -691,26 +642,39 @@ def item_detail(request, product_id, item_id):
     if request.method == "POST" and form.is_valid():
         values = form.values()
         try:
-            diff, merged = _save_item(request, item, form, values)
+            diff, merged = save_merging(
+                lambda row, **kw: services.item_update(item=row, by=Actor.web(request), **kw),
+                item,
+                expected_version=form.cleaned_data["version"],
+                values=values,
+                originals=form.originals(),
+                read=item_field_value,
+                token=item_field_token,
+                # The merged save goes against the row as it is now.
+                retry_on=lambda current: _refreshed(item),
+            )
         except VersionConflict as error:
             if error.current is None:
                 messages.error(request, "The item was deleted meanwhile; nothing was saved.")
                 return redirect("roadmaps:timeline", product_id=product.pk)
-            conflict = _conflict_rows(form, values, error.current, error.clashes)
+            conflict = conflict_rows(
+                form,
+                values,
+                error.current,
+                error.clashes,
+                read=item_field_value,
+                token=item_field_token,
+                show=_display,
+            )
             form = RoadmapItemEditForm.rebased_on(values, error.current, product=product)
             # The page around the form shows the item as it is saved now.
             error.current.insight_count = item.insight_count
             item = error.current
             status = 409
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
-            if merged:
-                messages.success(
-                    request, "Saved, together with a colleague's change made meanwhile."
-                )
-            else:
-                messages.success(request, "Saved." if diff else "Nothing changed.")
+            messages.success(request, saved_message(diff, merged))
             return redirect(item)
     if form is not None and form.errors and status == 200:
         status = 400

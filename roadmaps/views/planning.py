@@ -22,10 +22,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import trigger_client_event
 
 from lodestar.concurrency import VersionConflict
-from lodestar.forms import merge_three_way
+from lodestar.forms import MERGED_MESSAGE, add_service_errors, conflict_rows, save_merging
+from lodestar.views import with_toast
 from products.activity import Actor
 from products.forms import ConfirmVersionForm
 from products.models import Activity, Role
@@ -74,12 +74,27 @@ def _row(queryset, pk, **lookup):
     return get_object_or_404(queryset, pk=pk, **lookup)
 
 
-def _add_service_errors(form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field, field_messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_messages)
+def _product_row(model, product, pk):
+    """One ``model`` row of the already checked ``product`` (attached to it), or 404."""
+    row = _row(model.objects.filter(product=product), pk)
+    row.product = product
+    return row
+
+
+def _create_page(request, *, product, form, create, saved, template: str, context=None):
+    """The shared create flow: POST saves the valid form through ``create`` (a service, called
+    with the form's values); ``saved(row)`` gives the success message and where to go next."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = create(**form.values())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            message, url = saved(row)
+            messages.success(request, message)
+            return redirect(url)
+    context = {**(context or {}), "product": product, "form": form}
+    return render(request, template, context, status=_status(form))
 
 
 def _status(form, conflict=None) -> int:
@@ -135,44 +150,23 @@ def _originals(form) -> dict | None:
     return original if isinstance(original, dict) else None
 
 
-def _merge(form, values: dict, current) -> tuple[dict, dict, list[str]]:
-    """Three-way merge of the user's values onto the row as saved now, field by field.
+def _with_product(product):
+    """Gives a freshly read row the product the services check."""
 
-    Returns the values to save (model values), the same as form data, and the fields both
-    people changed differently (all that differ when the page did not say what it showed).
-    """
-    original = _originals(form)
-    to_save, data, clashes = {}, {}, []
-    for name, mine in values.items():
-        yours, theirs = _normal(mine), _normal(getattr(current, name))
-        shown = None if original is None else original.get(name)
-        you_changed = original is None or yours != shown
-        they_changed = original is None or theirs != shown
-        if you_changed and they_changed and yours != theirs:
-            clashes.append(name)
-        if you_changed:
-            to_save[name], data[name] = mine, yours
-        else:
-            theirs_value = getattr(current, name)
-            if hasattr(theirs_value, "all"):
-                # Linked rows (items, releases) with their product, which the services check.
-                theirs_value = list(theirs_value.select_related("product"))
-            to_save[name] = theirs_value
-            data[name] = theirs
-    return to_save, data, clashes
+    def attach(row):
+        row.product = product
+        return row
+
+    return attach
 
 
-def _conflict_rows(form, values: dict, current, clashes: list[str]) -> list[dict]:
-    """Yours against theirs, one row per field; ``clash`` marks those both people changed."""
-    return [
-        {
-            "label": form.fields[name].label or name.replace("_", " ").capitalize(),
-            "yours": _shown(mine),
-            "theirs": _shown(getattr(current, name)),
-            "clash": name in clashes,
-        }
-        for name, mine in values.items()
-    ]
+def _linked(row, name: str):
+    """A field's value on a saved row; linked rows come with their product, which the services
+    check."""
+    value = getattr(row, name)
+    if hasattr(value, "all"):
+        return list(value.select_related("product"))
+    return value
 
 
 def _edit_page(
@@ -191,7 +185,8 @@ def _edit_page(
     """The shared edit flow: GET shows the form, POST saves through ``update`` (a service,
     called with the form's values and the version the page was read at). A colleague's save
     of other fields meanwhile is merged; fields both changed show the conflict panel (409).
-    ``attach`` gives a freshly read row the parents the service needs."""
+    ``attach`` gives a freshly read row the parents the service needs, and returns it."""
+    attach = attach or _with_product(product)
     conflict = None
     if request.method == "POST":
         # Unbound from the instance: a ModelForm would copy the submitted values onto it while
@@ -199,41 +194,44 @@ def _edit_page(
         form = form_class(request.POST, product=product)
         if form.is_valid():
             values = form.values()
+            to_save = dict(values)
+            original = _originals(form)
             try:
-                try:
-                    update(instance, expected_version=form.cleaned_data["version"], **values)
-                except VersionConflict as error:
-                    if error.current is None:
-                        raise
-                    current = error.current
-                    (attach or (lambda row: setattr(row, "product", product)))(current)
-                    to_save, data, clashes = _merge(form, values, current)
-                    if clashes:
-                        conflict = _conflict_rows(form, values, current, clashes)
-                        form = form_class(
-                            {
-                                **data,
-                                "version": current.version,
-                                "original": _snapshot(form, current),
-                            },
-                            product=product,
-                        )
-                        form.is_valid()
-                    else:
-                        update(current, expected_version=current.version, **to_save)
-                        saved_message = "Saved, together with a colleague's change made meanwhile."
+                _, merged = save_merging(
+                    update,
+                    instance,
+                    expected_version=form.cleaned_data["version"],
+                    values=to_save,
+                    originals=None if original is None else {n: original.get(n) for n in values},
+                    read=_linked,
+                    token=_normal,
+                    retry_on=attach,
+                )
             except VersionConflict as error:
-                if error.current is not None:
+                if error.current is None:
+                    messages.error(request, "It was deleted meanwhile; nothing was saved.")
+                    return redirect(context["gone_url"])
+                if error.clashes is None:
                     messages.error(request, "It changed again meanwhile; nothing was saved.")
                     return redirect(request.path)
-                messages.error(request, "It was deleted meanwhile; nothing was saved.")
-                return redirect(context["gone_url"])
+                current = attach(error.current)
+                conflict = conflict_rows(
+                    form, values, current, error.clashes, show=lambda name, value: _shown(value)
+                )
+                form = form_class(
+                    {
+                        **{name: _normal(value) for name, value in to_save.items()},
+                        "version": current.version,
+                        "original": _snapshot(form, current),
+                    },
+                    product=product,
+                )
+                form.is_valid()
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
-                if conflict is None:
-                    messages.success(request, saved_message)
-                    return redirect(success_url)
+                messages.success(request, MERGED_MESSAGE if merged else saved_message)
+                return redirect(success_url)
     else:
         form = form_class(instance=instance, product=product)
         form.initial.update({"version": instance.version, "original": _snapshot(form, instance)})
@@ -358,9 +356,7 @@ def vision_field(request, product_id, field):
                 return redirect("roadmaps:vision", product_id=product.pk)
             context["field"] = _vision_field(vision_row, field, saved=True)
             response = render(request, "roadmaps/vision.html#vision-field", context)
-            return trigger_client_event(
-                response, "lodestar:toast", {"level": "success", "text": f"Saved {label.lower()}."}
-            )
+            return with_toast(response, f"Saved {label.lower()}.")
     context["field"] = _vision_field(vision_row, field, form=form, conflict=conflict)
     if not request.htmx:
         page = _vision_context(product, vision_row)
@@ -378,32 +374,23 @@ def _save_vision_field(request, vision_row, field: str, form) -> None:
     """Save one field; a colleague's save of *other* fields since the page was read is merged
     (the row's version moved on, but this field is still what the user saw)."""
     value = form.cleaned_data["value"]
-    by = Actor.web(request)
-    try:
-        services.vision_update(
-            vision=vision_row,
-            by=by,
-            expected_version=form.cleaned_data["version"],
-            **{field: value},
-        )
-    except VersionConflict as error:
-        if error.current is None:
-            raise
-        original = form.cleaned_data["original"] if "original" in form.data else None
-        _, clashes = merge_three_way(
-            original=None if original is None else {field: original},
-            yours={field: value},
-            theirs={field: getattr(error.current, field)},
-        )
-        if clashes:
-            raise
-        current = error.current
-        current.product = vision_row.product
-        services.vision_update(
-            vision=current, by=by, expected_version=current.version, **{field: value}
-        )
+    original = form.cleaned_data["original"] if "original" in form.data else None
+
+    def save(row, **kwargs):
+        services.vision_update(vision=row, by=Actor.web(request), **kwargs)
+        return row
+
+    saved, merged = save_merging(
+        save,
+        vision_row,
+        expected_version=form.cleaned_data["version"],
+        values={field: value},
+        originals=None if original is None else {field: original},
+        retry_on=_with_product(vision_row.product),
+    )
+    if merged:
         setattr(vision_row, field, value)
-        vision_row.version = current.version
+        vision_row.version = saved.version
 
 
 @login_required
@@ -417,7 +404,7 @@ def objective_create_view(request, product_id):
                 by=Actor.web(request), product=product, **form.values()
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, f"Added the objective “{objective}”. Now give it key results."
@@ -431,8 +418,7 @@ def objective_create_view(request, product_id):
 @require_http_methods(["GET", "POST"])
 def objective_edit(request, product_id, objective_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    objective = _row(Objective.objects.filter(product=product), objective_id)
-    objective.product = product
+    objective = _product_row(Objective, product, objective_id)
     return _edit_page(
         request,
         product=product,
@@ -452,8 +438,7 @@ def objective_edit(request, product_id, objective_id):
 @require_POST
 def objective_delete_view(request, product_id, objective_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    objective = _row(Objective.objects.filter(product=product), objective_id)
-    objective.product = product
+    objective = _product_row(Objective, product, objective_id)
     return _delete(
         request,
         instance=objective,
@@ -463,6 +448,11 @@ def objective_delete_view(request, product_id, objective_id):
         label=f"the objective “{objective}”",
         back_url=reverse("roadmaps:vision", args=[product.pk]),
     )
+
+
+def _with_objective(key_result: KeyResult, objective: Objective) -> KeyResult:
+    key_result.objective = objective
+    return key_result
 
 
 def _key_result_of(product, key_result_id) -> KeyResult:
@@ -478,24 +468,20 @@ def _key_result_of(product, key_result_id) -> KeyResult:
 @require_http_methods(["GET", "POST"])
 def key_result_create_view(request, product_id, objective_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    objective = _row(Objective.objects.filter(product=product), objective_id)
-    objective.product = product
-    form = KeyResultForm(request.POST or None, product=product)
-    if request.method == "POST" and form.is_valid():
-        try:
-            key_result = services.key_result_create(
-                by=Actor.web(request), objective=objective, **form.values()
-            )
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            messages.success(request, f"Added the key result “{key_result}”.")
-            return redirect(objective.get_absolute_url())
-    return render(
+    objective = _product_row(Objective, product, objective_id)
+    return _create_page(
         request,
-        "roadmaps/key_result_form.html",
-        {"product": product, "objective": objective, "form": form},
-        status=_status(form),
+        product=product,
+        form=KeyResultForm(request.POST or None, product=product),
+        create=lambda **values: services.key_result_create(
+            by=Actor.web(request), objective=objective, **values
+        ),
+        saved=lambda key_result: (
+            f"Added the key result “{key_result}”.",
+            objective.get_absolute_url(),
+        ),
+        template="roadmaps/key_result_form.html",
+        context={"objective": objective},
     )
 
 
@@ -513,7 +499,7 @@ def key_result_edit(request, product_id, key_result_id):
             key_result=row, by=Actor.web(request), **kw
         ),
         template="roadmaps/key_result_form.html",
-        attach=lambda row: setattr(row, "objective", key_result.objective),
+        attach=lambda row: _with_objective(row, key_result.objective),
         context={
             "objective": key_result.objective,
             "key_result": key_result,
@@ -577,8 +563,7 @@ def key_result_current(request, product_id, key_result_id):
         status=status,
     )
     text = row_error or f"Updated “{key_result}” to {key_result.current:g} {key_result.unit}."
-    level = "error" if row_error else "success"
-    return trigger_client_event(response, "lodestar:toast", {"level": level, "text": text.strip()})
+    return with_toast(response, text.strip(), error=bool(row_error))
 
 
 @login_required
@@ -610,7 +595,7 @@ def team_list(request, product_id):
         try:
             team = services.team_create(by=Actor.web(request), product=product, **form.values())
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Added the team “{team}”.")
             return redirect("roadmaps:teams", product_id=product.pk)
@@ -627,8 +612,7 @@ def team_list(request, product_id):
 @require_http_methods(["GET", "POST"])
 def team_edit(request, product_id, team_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    team = _row(Team.objects.filter(product=product), team_id)
-    team.product = product
+    team = _product_row(Team, product, team_id)
     teams_url = reverse("roadmaps:teams", args=[product.pk])
     return _edit_page(
         request,
@@ -647,8 +631,7 @@ def team_edit(request, product_id, team_id):
 @require_POST
 def team_delete_view(request, product_id, team_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    team = _row(Team.objects.filter(product=product), team_id)
-    team.product = product
+    team = _product_row(Team, product, team_id)
     return _delete(
         request,
         instance=team,
@@ -711,22 +694,18 @@ def release_list(request, product_id):
 @require_http_methods(["GET", "POST"])
 def release_create_view(request, product_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    form = ReleaseForm(request.POST or None, product=product)
-    if request.method == "POST" and form.is_valid():
-        try:
-            release = services.release_create(
-                by=Actor.web(request), product=product, **form.values()
-            )
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            messages.success(request, f"Created {release}. Its readiness checklist is below.")
-            return redirect(release)
-    return render(
+    return _create_page(
         request,
-        "roadmaps/release_form.html",
-        {"product": product, "form": form},
-        status=_status(form),
+        product=product,
+        form=ReleaseForm(request.POST or None, product=product),
+        create=lambda **values: services.release_create(
+            by=Actor.web(request), product=product, **values
+        ),
+        saved=lambda release: (
+            f"Created {release}. Its readiness checklist is below.",
+            release.get_absolute_url(),
+        ),
+        template="roadmaps/release_form.html",
     )
 
 
@@ -734,8 +713,7 @@ def release_create_view(request, product_id):
 @require_http_methods(["GET", "POST"])
 def release_edit(request, product_id, release_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    release = _row(Release.objects.filter(product=product), release_id)
-    release.product = product
+    release = _product_row(Release, product, release_id)
     return _edit_page(
         request,
         product=product,
@@ -753,8 +731,7 @@ def release_edit(request, product_id, release_id):
 @require_POST
 def release_delete_view(request, product_id, release_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    release = _row(Release.objects.filter(product=product), release_id)
-    release.product = product
+    release = _product_row(Release, product, release_id)
     return _delete(
         request,
         instance=release,
@@ -819,8 +796,7 @@ def _release_context(release: Release, *, ship_form=None, refusal=None) -> dict:
 @require_GET
 def release_detail(request, product_id, release_id):
     product = product_for(request.user, product_id, Role.VIEWER)
-    release = _row(Release.objects.filter(product=product), release_id)
-    release.product = product
+    release = _product_row(Release, product, release_id)
     return render(request, "roadmaps/release_detail.html", _release_context(release))
 
 
@@ -830,8 +806,7 @@ def release_ship_view(request, product_id, release_id):
     """The readiness gate: ship if ready; otherwise refuse with the problems, unless an admin
     overrides with a reason (which the service records in the activity log)."""
     product = product_for(request.user, product_id, Role.EDITOR)
-    release = _row(Release.objects.filter(product=product), release_id)
-    release.product = product
+    release = _product_row(Release, product, release_id)
     form = ShipForm(request.POST)
     refusal = None
     status = 400
@@ -869,7 +844,7 @@ def release_ship_view(request, product_id, release_id):
             )
             status = 409
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             if overridden:
                 messages.success(request, f"Shipped {release} with an override; reason logged.")
@@ -942,9 +917,7 @@ def checklist_entry_view(request, product_id, release_id, entry_id):
     text = (
         row_error or f"{entry.get_kind_display()}: {_entry_state(entry, entry.owner, entry.done)}."
     )
-    return trigger_client_event(
-        response, "lodestar:toast", {"level": "error" if row_error else "success", "text": text}
-    )
+    return with_toast(response, text, error=bool(row_error))
 
 
 # --- Risks --------------------------------------------------------------------------------------
@@ -1005,17 +978,18 @@ def risk_create_view(request, product_id):
     initial = {}
     if request.GET.get("release"):
         initial["releases"] = [request.GET["release"]]
-    form = RiskForm(request.POST or None, product=product, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            risk = services.risk_create(by=Actor.web(request), product=product, **form.values())
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            messages.success(request, f"Added the risk “{risk}” (score {risk.score}).")
-            return redirect(risk.get_absolute_url())
-    return render(
-        request, "roadmaps/risk_form.html", {"product": product, "form": form}, status=_status(form)
+    return _create_page(
+        request,
+        product=product,
+        form=RiskForm(request.POST or None, product=product, initial=initial),
+        create=lambda **values: services.risk_create(
+            by=Actor.web(request), product=product, **values
+        ),
+        saved=lambda risk: (
+            f"Added the risk “{risk}” (score {risk.score}).",
+            risk.get_absolute_url(),
+        ),
+        template="roadmaps/risk_form.html",
     )
 
 
@@ -1023,8 +997,7 @@ def risk_create_view(request, product_id):
 @require_http_methods(["GET", "POST"])
 def risk_edit(request, product_id, risk_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    risk = _row(Risk.objects.filter(product=product), risk_id)
-    risk.product = product
+    risk = _product_row(Risk, product, risk_id)
     return _edit_page(
         request,
         product=product,
@@ -1042,8 +1015,7 @@ def risk_edit(request, product_id, risk_id):
 @require_POST
 def risk_delete_view(request, product_id, risk_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    risk = _row(Risk.objects.filter(product=product), risk_id)
-    risk.product = product
+    risk = _product_row(Risk, product, risk_id)
     return _delete(
         request,
         instance=risk,
@@ -1089,22 +1061,18 @@ def insight_list(request, product_id):
 def insight_create_view(request, product_id):
     product = product_for(request.user, product_id, Role.EDITOR)
     initial = {"items": [request.GET["item"]]} if request.GET.get("item") else {}
-    form = InsightForm(request.POST or None, product=product, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            insight = services.insight_create(
-                by=Actor.web(request), product=product, **form.values()
-            )
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            messages.success(request, f"Added evidence from {insight.account}.")
-            return redirect(insight.get_absolute_url())
-    return render(
+    return _create_page(
         request,
-        "roadmaps/insight_form.html",
-        {"product": product, "form": form},
-        status=_status(form),
+        product=product,
+        form=InsightForm(request.POST or None, product=product, initial=initial),
+        create=lambda **values: services.insight_create(
+            by=Actor.web(request), product=product, **values
+        ),
+        saved=lambda insight: (
+            f"Added evidence from {insight.account}.",
+            insight.get_absolute_url(),
+        ),
+        template="roadmaps/insight_form.html",
     )
 
 
@@ -1112,8 +1080,7 @@ def insight_create_view(request, product_id):
 @require_http_methods(["GET", "POST"])
 def insight_edit(request, product_id, insight_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    insight = _row(Insight.objects.filter(product=product), insight_id)
-    insight.product = product
+    insight = _product_row(Insight, product, insight_id)
     return _edit_page(
         request,
         product=product,
@@ -1131,8 +1098,7 @@ def insight_edit(request, product_id, insight_id):
 @require_POST
 def insight_delete_view(request, product_id, insight_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    insight = _row(Insight.objects.filter(product=product), insight_id)
-    insight.product = product
+    insight = _product_row(Insight, product, insight_id)
     return _delete(
         request,
         instance=insight,

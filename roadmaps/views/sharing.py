@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lodestar.concurrency import VersionConflict
+from lodestar.views import no_store, show_once, shown_once
 from products.activity import Actor
 from products.forms import ConfirmVersionForm
 from products.models import Role
@@ -182,8 +183,8 @@ def snapshot_compare_view(request, product_id, snapshot_id):
 
 # --- Share links --------------------------------------------------------------------------------
 
-# The new link's token travels to the page that shows it through the session, popped on
-# display: the create request redirects, so reloading cannot create or show it again.
+# The new link's token is shown once, on the page the create request redirects to (see
+# show_once).
 NEW_SHARE_LINK_SESSION_KEY = "new_share_link"
 
 
@@ -251,19 +252,16 @@ def share_link_list(request, product_id):
             filters=form.filters(),
             expires_at=form.cleaned_data["expires_at"],
         )
-        request.session[NEW_SHARE_LINK_SESSION_KEY] = {"id": link.pk, "token": token}
+        show_once(request, NEW_SHARE_LINK_SESSION_KEY, link, token)
         return redirect("roadmaps:share-links", product_id=product.pk)
-    created = (
-        request.session.pop(NEW_SHARE_LINK_SESSION_KEY, None) if request.method == "GET" else None
-    )
     links = list(ShareLink.objects.filter(product=product).select_related("created_by"))
     now = timezone.now()
     for link in links:
         link.filter_words = describe_filters(link.filters, choices)
         link.is_expired = link.expires_at is not None and link.expires_at <= now
-    created_link = next((link for link in links if created and link.pk == created["id"]), None)
+    created_link, token = shown_once(request, NEW_SHARE_LINK_SESSION_KEY, links)
     created_url = (
-        request.build_absolute_uri(reverse("roadmaps:shared", args=[created["token"]]))
+        request.build_absolute_uri(reverse("roadmaps:shared", args=[token]))
         if created_link
         else None
     )
@@ -279,9 +277,7 @@ def share_link_list(request, product_id):
         },
         status=400 if form.errors else 200,
     )
-    if created_link:
-        response["Cache-Control"] = "no-store"
-    return response
+    return no_store(response, when=created_link is not None)
 
 
 @login_required

@@ -36,17 +36,7 @@ from tests.factories import (
     RoadmapItemFactory,
     TeamFactory,
 )
-
-ROLES = ["admin", "editor", "contributor", "viewer"]
-CALLERS = [*ROLES, "outsider", "anonymous"]
-
-
-def _expected(caller: str, minimum: str, ok: int) -> int:
-    if caller == "anonymous":
-        return 302  # to the login page
-    if caller == "outsider":
-        return 404
-    return ok if ROLES.index(caller) <= ROLES.index(minimum) else 403
+from tests.roadmaps.pages import CALLERS, expected_status, log_in
 
 
 @pytest.fixture
@@ -101,10 +91,9 @@ PAGES = {
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("page", PAGES)
 def test_pages_are_readable_by_every_member_only(plan, team, client, caller, page):
-    if caller != "anonymous":
-        client.force_login(team.user(caller))
+    log_in(client, team, caller)
     response = client.get(PAGES[page](plan))
-    assert response.status_code == _expected(caller, "viewer", 200)
+    assert response.status_code == expected_status(caller, "viewer", 200)
 
 
 EDIT_FORMS = {
@@ -125,10 +114,9 @@ EDIT_FORMS = {
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("page", EDIT_FORMS)
 def test_edit_forms_are_for_editors(plan, team, client, caller, page):
-    if caller != "anonymous":
-        client.force_login(team.user(caller))
+    log_in(client, team, caller)
     response = client.get(EDIT_FORMS[page](plan))
-    assert response.status_code == _expected(caller, "editor", 200)
+    assert response.status_code == expected_status(caller, "editor", 200)
 
 
 def _item_ids(plan):
@@ -246,12 +234,11 @@ WRITES = {
 def test_writes_need_the_editor_role_and_change_nothing_otherwise(
     plan, team, client, caller, write
 ):
-    if caller != "anonymous":
-        client.force_login(team.user(caller))
+    log_in(client, team, caller)
     url, data = WRITES[write]
     logged_before = Activity.objects.count()
     response = client.post(url(plan), data(plan))
-    expected = _expected(caller, "editor", 302)
+    expected = expected_status(caller, "editor", 302)
     assert response.status_code == expected, response.content[:500]
     if expected == 302 and caller != "anonymous":
         assert Activity.objects.count() > logged_before

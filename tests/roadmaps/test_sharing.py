@@ -21,9 +21,7 @@ from tests.factories import (
     ShareLinkFactory,
     TeamFactory,
 )
-
-ROLES = ["admin", "editor", "contributor", "viewer"]
-CALLERS = [*ROLES, "outsider", "anonymous"]
+from tests.roadmaps.pages import CALLERS, log_in
 
 
 def _shared_url(token: str) -> str:
@@ -70,8 +68,7 @@ OPERATIONS = {"list": 200, "create": 302, "revoke": 302}
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_share_link_admin_role_matrix(team, client, caller, operation):
     link = ShareLinkFactory(product=team.product)
-    if caller != "anonymous":
-        client.force_login(team.user(caller))
+    log_in(client, team, caller)
     response = _call(client, team, operation, link)
     if caller == "anonymous":
         assert response.status_code == 302
@@ -87,8 +84,7 @@ def test_share_link_admin_role_matrix(team, client, caller, operation):
 @pytest.mark.parametrize("caller", ["editor", "contributor", "viewer", "outsider", "anonymous"])
 def test_refused_share_link_writes_change_nothing(team, client, caller):
     link = ShareLinkFactory(product=team.product)
-    if caller != "anonymous":
-        client.force_login(team.user(caller))
+    log_in(client, team, caller)
     _call(client, team, "create", link)
     _call(client, team, "revoke", link)
     assert list(ShareLink.objects.values_list("pk", "revoked_at")) == [(link.pk, None)]
@@ -98,8 +94,7 @@ def test_refused_share_link_writes_change_nothing(team, client, caller):
 def test_share_page_opens_for_anyone_with_the_link(team, client, caller):
     RoadmapItemFactory(product=team.product, title="Live ETA")
     link = ShareLinkFactory(product=team.product)
-    if caller != "anonymous":
-        client.force_login(team.user(caller))
+    log_in(client, team, caller)
     response = client.get(_shared_url(link.token))
     assert response.status_code == 200
     assert "Live ETA" in response.content.decode()

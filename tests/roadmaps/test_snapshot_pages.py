@@ -10,9 +10,7 @@ from django.urls import reverse
 from products.models import Activity
 from roadmaps.models import Lane, RoadmapItem, RoadmapSnapshot, Status
 from tests.factories import ProductFactory, RoadmapItemFactory, SnapshotFactory, TeamFactory
-
-ROLES = ["admin", "editor", "contributor", "viewer"]
-CALLERS = [*ROLES, "outsider", "anonymous"]
+from tests.roadmaps.pages import CALLERS, expected_status, log_in
 
 D = datetime.date
 
@@ -20,12 +18,6 @@ D = datetime.date
 def _main(page: str) -> str:
     """The page's own content, without the sidebar and the user menu."""
     return re.search(r"<main .*?</main>", page, re.S).group(0)
-
-
-def _expected(caller: str, minimum: str, ok: int) -> int:
-    if caller == "outsider":
-        return 404
-    return ok if ROLES.index(caller) <= ROLES.index(minimum) else 403
 
 
 def _call(client, team, operation: str, snapshot: RoadmapSnapshot):
@@ -57,22 +49,20 @@ OPERATIONS = {
 def test_snapshot_page_role_matrix(team, client, caller, operation):
     RoadmapItemFactory(product=team.product)
     snapshot = SnapshotFactory(product=team.product, name="Kickoff")
-    if caller != "anonymous":
-        client.force_login(team.user(caller))
+    log_in(client, team, caller)
     response = _call(client, team, operation, snapshot)
     minimum, ok = OPERATIONS[operation]
     if caller == "anonymous":
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
     else:
-        assert response.status_code == _expected(caller, minimum, ok)
+        assert response.status_code == expected_status(caller, minimum, ok)
 
 
 @pytest.mark.parametrize("caller", ["contributor", "viewer", "outsider", "anonymous"])
 def test_refused_snapshot_writes_change_nothing(team, client, caller):
     snapshot = SnapshotFactory(product=team.product, name="Kickoff")
-    if caller != "anonymous":
-        client.force_login(team.user(caller))
+    log_in(client, team, caller)
     _call(client, team, "create", snapshot)
     _call(client, team, "delete", snapshot)
     assert list(RoadmapSnapshot.objects.values_list("name", flat=True)) == ["Kickoff"]
