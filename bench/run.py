@@ -182,7 +182,6 @@ def main(argv: list[str] | None = None) -> int:
 
     django.setup()
     from django.conf import settings
-    from django.core.handlers.wsgi import WSGIHandler
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -226,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         rows=PAGE_SIZE,
     )
     targets = [timeline, api, bare]
-    application = WSGIHandler()
+    # The production entry point, with its garbage-collector tuning.
+    from lodestar.wsgi import application
     try:
         for target in targets:
             check(application, target)
