@@ -227,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     targets = [timeline, api, bare]
     # The production entry point, with its garbage-collector tuning.
     from lodestar.wsgi import application
+
     try:
         for target in targets:
             check(application, target)
