@@ -830,28 +830,54 @@ class RoadmapItemCreateSerializer(RoadmapItemSerializer):
     product = _id_field(help_text="Product id (editor).")
 
 
-def _blockers_with_end_dates(ids: list[int]) -> list[tuple[int, int, str, datetime.date]]:
-    """(blocked id, blocker id, blocker title, blocker end) for the items ``ids``, earliest end
-    first. One query, in plain SQL for the reason given in ``_link_ids``."""
+def _item_links(ids: list[int]) -> tuple[dict, dict, list[tuple[int, int, str, datetime.date]]]:
+    """For the items ``ids``: objective ids per item, insight ids per item, and
+    ``(blocked id, blocker id, blocker title, blocker end)`` for blockers with an end date,
+    earliest end first. One query (a UNION of the three lookups: each round trip to the
+    database costs more than the rows), in plain SQL for the reason given in ``_link_ids``."""
+    objectives: dict[int, list[int]] = {pk: [] for pk in ids}
+    evidence: dict[int, list[int]] = {pk: [] for pk in ids}
+    blockers: list[tuple[int, int, str, datetime.date]] = []
     if not ids:
-        return []
+        return objectives, evidence, blockers
     quote = connection.ops.quote_name
     dependencies, items = quote(Dependency._meta.db_table), quote(RoadmapItem._meta.db_table)
+    objective_links, insight_links = RoadmapItem.objectives.through, Insight.items.through
+
+    def column(through, field: str) -> str:
+        return quote(through._meta.get_field(field).column)
+
+    item_objectives = quote(objective_links._meta.db_table)
+    insight_items = quote(insight_links._meta.db_table)
+    objective_item = column(objective_links, "roadmapitem")
+    objective = column(objective_links, "objective")
+    insight_item, insight = column(insight_links, "roadmapitem"), column(insight_links, "insight")
     placeholders = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT d.blocked_id, d.blocker_id, b.title, b.end_date FROM {dependencies} d "  # noqa: S608 - names from the models
-            f"JOIN {items} b ON b.id = d.blocker_id "
+            # Kinds: 1 objective, 2 insight, 3 blocker. The blockers come first: PostgreSQL
+            # types a UNION's columns from its first branch, and NULL alone has no type.
+            f"SELECT 3, d.blocked_id, d.blocker_id, b.title, b.end_date "  # noqa: S608 - names from the models
+            f"FROM {dependencies} d JOIN {items} b ON b.id = d.blocker_id "
             f"WHERE d.blocked_id IN ({placeholders}) AND b.end_date IS NOT NULL "
-            "ORDER BY b.end_date, d.blocker_id",
-            ids,
+            f"UNION ALL SELECT 1, {objective_item}, {objective}, NULL, NULL FROM {item_objectives} "
+            f"WHERE {objective_item} IN ({placeholders}) "
+            f"UNION ALL SELECT 2, {insight_item}, {insight}, NULL, NULL FROM {insight_items} "
+            f"WHERE {insight_item} IN ({placeholders}) "
+            "ORDER BY 1, 5, 3",
+            ids * 3,
         )
         rows = cursor.fetchall()
-    # SQLite hands dates back as text here (no field to convert them).
-    return [
-        (blocked, blocker, title, end if isinstance(end, datetime.date) else _date(end))
-        for blocked, blocker, title, end in rows
-    ]
+    for kind, item_id, other_id, title, end in rows:
+        if kind == 1:
+            objectives[item_id].append(other_id)
+        elif kind == 2:
+            evidence[item_id].append(other_id)
+        else:
+            # SQLite hands dates back as text here (no field to convert them).
+            end = end if isinstance(end, datetime.date) else _date(end)
+            blockers.append((item_id, other_id, title, end))
+    return objectives, evidence, blockers
 
 
 def _date(text: str) -> datetime.date:
@@ -884,11 +910,10 @@ class RoadmapItemShape(ShapedMixin):
     def finish(self, rows):
         rows = super().finish(rows)
         ids = [row["id"] for row in rows]
-        objectives = _link_ids(RoadmapItem.objectives.through, "roadmapitem", "objective", ids)
-        evidence = _link_ids(Insight.items.through, "roadmapitem", "insight", ids)
+        objectives, evidence, blockers = _item_links(ids)
         late: dict[int, list[dict]] = {pk: [] for pk in ids}
         starts = {row["id"]: row["start_date"] for row in rows}
-        for blocked_id, blocker_id, title, end in _blockers_with_end_dates(ids):
+        for blocked_id, blocker_id, title, end in blockers:
             start = starts[blocked_id]
             if start is not None and end > start:
                 late[blocked_id].append(

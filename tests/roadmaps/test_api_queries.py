@@ -59,8 +59,8 @@ def test_roadmap_item_list_queries_are_constant(team, django_assert_num_queries,
     params = {"page_size": 100, **({"product": team.product.pk} if one_product else {})}
     # 1 session, 2 user, 3 the page of items of the caller's products (those visible to them
     # are a subquery, so a page with rows proves ?product= visible), 4 their objectives,
-    # 5 their insights (counted), 6 their late blockers.
-    with django_assert_num_queries(6):
+    # insights (counted) and blockers, in one query.
+    with django_assert_num_queries(4):
         response = client.get("/api/v1/roadmap-items/", params)
     rows = response.json()["results"]
     assert len(rows) == min(size, 100)
