@@ -197,12 +197,6 @@ class RoadmapItem(VersionedModel):
     def get_absolute_url(self) -> str:
         return reverse("roadmaps:item", args=[self.product_id, self.pk])
 
-    @property
-    def duration_days(self) -> int | None:
-        if self.start_date is None or self.end_date is None:
-            return None
-        return (self.end_date - self.start_date).days + 1
-
 
 class Dependency(VersionedModel):
     """``blocker`` must finish before ``blocked`` can: an edge of the product's dependency graph.
@@ -496,6 +490,5 @@ class ShareLink(VersionedModel):
         return SHARE_TOKEN_PREFIX + secrets.token_urlsafe(24)
 
     @property
-    def is_usable(self) -> bool:
-        expired = self.expires_at is not None and self.expires_at <= timezone.now()
-        return self.revoked_at is None and not expired
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()

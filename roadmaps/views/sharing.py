@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lodestar.concurrency import VersionConflict
@@ -255,10 +254,8 @@ def share_link_list(request, product_id):
         show_once(request, NEW_SHARE_LINK_SESSION_KEY, link, token)
         return redirect("roadmaps:share-links", product_id=product.pk)
     links = list(ShareLink.objects.filter(product=product).select_related("created_by"))
-    now = timezone.now()
     for link in links:
         link.filter_words = describe_filters(link.filters, choices)
-        link.is_expired = link.expires_at is not None and link.expires_at <= now
     created_link, token = shown_once(request, NEW_SHARE_LINK_SESSION_KEY, links)
     created_url = (
         request.build_absolute_uri(reverse("roadmaps:shared", args=[token]))
