@@ -48,6 +48,7 @@ from ..timeline import (
     ZOOMS,
     RowsMarkup,
     bar_tooltip,
+    late_text,
     timeline_layout,
 )
 
@@ -135,7 +136,7 @@ def _day(value, year: bool = True) -> str:
 def _late_flag(item: RoadmapItem) -> str:
     if not item.late_blockers:
         return ""
-    text = escape(" ".join(blocker.message for blocker in item.late_blockers))
+    text = escape(late_text(item.late_blockers))
     return f'<span class="late-flag" role="img" aria-label="{text}" title="{text}">!</span>'
 
 
@@ -396,7 +397,7 @@ def _late_after_move(item: RoadmapItem) -> dict[str, str]:
         )
     )
     late = late_blockers(affected, dependencies)
-    return {str(pk): " ".join(blocker.message for blocker in late.get(pk, [])) for pk in ids}
+    return {str(pk): late_text(late.get(pk, [])) for pk in ids}
 
 
 def _field_errors(error: ValidationError) -> dict:
