@@ -153,9 +153,6 @@ class RoadmapItemEditForm(VersionedFormMixin, RoadmapItemForm):
             },
         }
 
-    def original_tokens(self) -> dict | None:
-        return self.originals()
-
     @classmethod
     def rebased_on(cls, values: dict, current: RoadmapItem, *, product: Product):
         """A bound form showing ``values`` on top of ``current`` (see VersionedFormMixin)."""

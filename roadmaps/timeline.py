@@ -36,6 +36,12 @@ HANDLE_WIDTH = 7
 STATUS_LABELS = dict(Status.choices)
 
 
+def late_text(blockers) -> str:
+    """What a late flag says (its tooltip and accessible name): every late blocker's message.
+    The timeline, the board, the list and a drag's answer (which redraws the flags) share it."""
+    return " ".join(blocker.message for blocker in blockers)
+
+
 class RowsMarkup:
     """Markup of many rows, rendered in Python on first use.
 
@@ -109,7 +115,7 @@ class Bar:
 
     @property
     def late_title(self) -> str:
-        return " ".join(blocker.message for blocker in self.item.late_blockers)
+        return late_text(self.item.late_blockers)
 
 
 @dataclass

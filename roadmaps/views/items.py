@@ -48,6 +48,7 @@ from ..timeline import (
     ZOOMS,
     RowsMarkup,
     bar_tooltip,
+    late_text,
     timeline_layout,
 )
 
@@ -135,7 +136,7 @@ def _day(value, year: bool = True) -> str:
 def _late_flag(item: RoadmapItem) -> str:
     if not item.late_blockers:
         return ""
-    text = escape(" ".join(blocker.message for blocker in item.late_blockers))
+    text = escape(late_text(item.late_blockers))
     return f'<span class="late-flag" role="img" aria-label="{text}" title="{text}">!</span>'
 
 
@@ -396,7 +397,7 @@ def _late_after_move(item: RoadmapItem) -> dict[str, str]:
         )
     )
     late = late_blockers(affected, dependencies)
-    return {str(pk): " ".join(blocker.message for blocker in late.get(pk, [])) for pk in ids}
+    return {str(pk): late_text(late.get(pk, [])) for pk in ids}
 
 
 def _field_errors(error: ValidationError) -> dict:
@@ -614,6 +615,14 @@ def _item_page_context(product, item: RoadmapItem) -> dict:
     }
 
 
+def _dependency_form(product, item: RoadmapItem, data=None) -> DependencyAddForm:
+    """The add-a-dependency form; its menu lists the product's other items by title."""
+    items = list(
+        RoadmapItem.objects.filter(product=product).only("id", "title").order_by("title", "id")
+    )
+    return DependencyAddForm(data, item=item, items=items)
+
+
 def _item_with_counts(product, item_id) -> RoadmapItem:
     return get_object_or_404(RoadmapItem.objects.for_roadmap(product), pk=item_id)
 
@@ -681,10 +690,7 @@ def item_detail(request, product_id, item_id):
     context = _form_context(product, form, conflict=conflict)
     context.update(_item_page_context(product, item))
     if product.role.can_edit:
-        items = list(
-            RoadmapItem.objects.filter(product=product).only("id", "title").order_by("title", "id")
-        )
-        context["dependency_form"] = DependencyAddForm(item=item, items=items)
+        context["dependency_form"] = _dependency_form(product, item)
     return render(request, "roadmaps/item_detail.html", context, status=status)
 
 
@@ -717,10 +723,7 @@ def item_delete_view(request, product_id, item_id):
 def dependency_add(request, product_id, item_id):
     product = product_for(request.user, product_id, Role.EDITOR)
     item = _item_with_counts(product, item_id)
-    items = list(
-        RoadmapItem.objects.filter(product=product).only("id", "title").order_by("title", "id")
-    )
-    dependency_form = DependencyAddForm(request.POST, item=item, items=items)
+    dependency_form = _dependency_form(product, item, request.POST)
     if dependency_form.is_valid():
         blocker, blocked = dependency_form.ends(item)
         try:
@@ -732,7 +735,7 @@ def dependency_add(request, product_id, item_id):
                 dependency_form.add_error("other", messages_)
         else:
             messages.success(request, f"“{blocker.title}” now blocks “{blocked.title}”.")
-            return redirect(reverse("roadmaps:item", args=[product.pk, item.pk]) + "#dependencies")
+            return redirect(item.get_absolute_url() + "#dependencies")
     form = RoadmapItemEditForm(
         instance=item, initial=RoadmapItemEditForm.initial_for(item), product=product
     )
@@ -748,7 +751,7 @@ def dependency_remove(request, product_id, dependency_id):
     dependency = get_object_or_404(
         Dependency.objects.select_related("blocker", "blocked"), product=product, pk=dependency_id
     )
-    back = _safe_next(request, reverse("roadmaps:item", args=[product.pk, dependency.blocked_id]))
+    back = _safe_next(request, dependency.blocked.get_absolute_url())
     form = ConfirmVersionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "The request was incomplete; nothing was removed.")

@@ -855,7 +855,7 @@ def release_ship_view(request, product_id, release_id):
     return render(request, "roadmaps/release_detail.html", context, status=status)
 
 
-def _entry_state(entry: ChecklistEntry, owner, done: bool) -> str:
+def _entry_state(owner, done: bool) -> str:
     who = _shown(owner) if owner else "no owner"
     return f"{'done' if done else 'open'}, {who}"
 
@@ -895,8 +895,8 @@ def checklist_entry_view(request, product_id, release_id, entry_id):
             current = ChecklistEntry.objects.select_related("owner").get(pk=entry.pk)
             row_error = (
                 "Not saved: someone changed this line meanwhile. "
-                f"Theirs: {_entry_state(current, current.owner, current.done)}; "
-                f"yours: {_entry_state(entry, owner, done)}. Change it again to keep yours."
+                f"Theirs: {_entry_state(current.owner, current.done)}; "
+                f"yours: {_entry_state(owner, done)}. Change it again to keep yours."
             )
             current.release = entry.release
             entry = current
@@ -914,9 +914,7 @@ def checklist_entry_view(request, product_id, release_id, entry_id):
     response = render(
         request, "roadmaps/release_detail.html#checklist-update", context, status=status
     )
-    text = (
-        row_error or f"{entry.get_kind_display()}: {_entry_state(entry, entry.owner, entry.done)}."
-    )
+    text = row_error or f"{entry.get_kind_display()}: {_entry_state(entry.owner, entry.done)}."
     return with_toast(response, text, error=bool(row_error))
 
 

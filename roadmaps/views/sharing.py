@@ -351,7 +351,6 @@ def shared_roadmap(request, token):
             "link": link,
             "shared_product": link.product,
             "view_label": RoadmapView(link.view).label,
-            "last_change": max((item.updated_at for item in roadmap.items), default=None),
         }
     )
     return _public(render(request, "roadmaps/shared.html", context))
