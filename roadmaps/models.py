@@ -150,6 +150,16 @@ class RoadmapItemQuerySet(models.QuerySet):
             )
         )
 
+    def themes_of(self, product: Product) -> list[str]:
+        """The themes the product's items use, alphabetically. One query."""
+        return list(
+            self.filter(product=product)
+            .exclude(theme="")
+            .order_by("theme")
+            .values_list("theme", flat=True)
+            .distinct()
+        )
+
 
 class RoadmapItem(VersionedModel):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="roadmap_items")
@@ -316,6 +326,18 @@ def severity_of(score: int) -> Severity:
     return Severity.LOW
 
 
+class RiskQuerySet(models.QuerySet):
+    def by_score(self) -> "RiskQuerySet":
+        """Highest likelihood × impact first, newest first among equals."""
+        return self.alias(score_value=F("likelihood") * F("impact")).order_by("-score_value", "-id")
+
+    def high(self) -> "RiskQuerySet":
+        """Risks whose score makes them high (see ``severity_of``)."""
+        return self.alias(score_value=F("likelihood") * F("impact")).filter(
+            score_value__gte=HIGH_RISK_SCORE
+        )
+
+
 class Risk(VersionedModel):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="risks")
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
@@ -339,6 +361,8 @@ class Risk(VersionedModel):
     releases = models.ManyToManyField(Release, blank=True, related_name="risks")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RiskQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]

@@ -120,13 +120,7 @@ def roadmap_for(
         if blocker in shown_ids and blocked in shown_ids
     ]
     teams = list(Team.objects.filter(product=product))
-    themes = sorted(
-        set(
-            RoadmapItem.objects.filter(product=product)
-            .exclude(theme="")
-            .values_list("theme", flat=True)
-        )
-    )
+    themes = RoadmapItem.objects.themes_of(product)
     roadmap = Roadmap(
         product=product,
         items=shown,

@@ -22,7 +22,6 @@ from products.activity import Actor, activity_record
 from products.models import Membership, Product
 
 from .models import (
-    HIGH_RISK_SCORE,
     SHARE_TOKEN_PREFIX,
     ChecklistEntry,
     ChecklistKind,
@@ -567,8 +566,7 @@ def releases_readiness(releases: Iterable[Release]) -> dict[int, list[ReadinessP
 
     high_risks = (
         Risk.objects.filter(status=RiskStatus.OPEN)
-        .alias(score=F("likelihood") * F("impact"))
-        .filter(score__gte=HIGH_RISK_SCORE)
+        .high()
         .filter(models.Q(releases__in=ids) | models.Q(items__in=list(releases_of_item)))
         .values_list("pk", "title", "likelihood", "impact", "releases", "items")
         .order_by("-pk")

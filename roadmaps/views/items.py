@@ -525,13 +525,7 @@ def item_move_view(request, product_id, item_id):
 
 
 def _form_context(product, form, **extra) -> dict:
-    themes = sorted(
-        set(
-            RoadmapItem.objects.filter(product=product)
-            .exclude(theme="")
-            .values_list("theme", flat=True)
-        )
-    )
+    themes = RoadmapItem.objects.themes_of(product)
     return {"product": product, "form": form, "theme_options": themes, **extra}
 
 

@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -771,8 +771,7 @@ def _release_context(release: Release, *, ship_form=None, refusal=None) -> dict:
         .filter(Q(releases=release) | Q(items__in=items))
         .distinct()
         .select_related("owner")
-        .alias(score_value=F("likelihood") * F("impact"))
-        .order_by("-score_value", "-id")
+        .by_score()
     )
     problems = [] if release.is_shipped else services.release_readiness(release)
     can_edit = product.role.can_edit
@@ -934,8 +933,7 @@ def risk_list(request, product_id):
         Risk.objects.filter(product=product)
         .select_related("owner")
         .prefetch_related("items", "releases")
-        .alias(score_value=F("likelihood") * F("impact"))
-        .order_by("-score_value", "-id")
+        .by_score()
     )
     if status:
         risks = risks.filter(status=status)

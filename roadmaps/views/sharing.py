@@ -192,13 +192,7 @@ def _share_link_choices(product) -> dict:
     describing existing links' filters in words."""
     return {
         "teams": list(Team.objects.filter(product=product).only("id", "name")),
-        "themes": sorted(
-            set(
-                RoadmapItem.objects.filter(product=product)
-                .exclude(theme="")
-                .values_list("theme", flat=True)
-            )
-        ),
+        "themes": RoadmapItem.objects.themes_of(product),
         "objectives": list(Objective.objects.filter(product=product).only("id", "title")),
         "releases": list(Release.objects.filter(product=product).only("id", "name", "date")),
     }
