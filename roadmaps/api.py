@@ -25,12 +25,10 @@ from rest_framework.response import Response
 from lodestar.api import (
     ERROR_RESPONSES,
     IF_MATCH,
-    PreconditionFailed,
     VersionedObjectMixin,
     versioned_delete_responses,
     versioned_write_responses,
 )
-from lodestar.concurrency import VersionConflict
 from products.activity import Actor
 from products.api import API_PERMISSIONS, token_of
 from products.models import Product, Role
@@ -252,18 +250,6 @@ class ShapedMixin:
     def shape(self, instance) -> dict:
         return self.finish(list(self.rows(self.model.objects.filter(pk=instance.pk))))[0]
 
-    # VersionedObjectMixin answers with the shaped row, like the list does.
-    def object_response(self, instance, status_code: int = status.HTTP_200_OK) -> Response:
-        response = Response(self.shape(instance), status=status_code)
-        if hasattr(instance, "etag"):
-            response["ETag"] = instance.etag
-        return response
-
-    def conflict(self, error: VersionConflict) -> exceptions.APIException:
-        if error.current is None:
-            return exceptions.NotFound("This object was deleted.")
-        return PreconditionFailed(self.shape(error.current))
-
 
 class ProductListView(ShapedMixin, generics.ListAPIView):
     """A list across the products the caller (and their token) may see, or of one ``product``;
@@ -338,7 +324,9 @@ class ProductListView(ShapedMixin, generics.ListAPIView):
         raise NotImplementedError
 
     def created(self, instance) -> Response:
-        response = self.object_response(instance, status.HTTP_201_CREATED)
+        response = Response(self.shape(instance), status=status.HTTP_201_CREATED)
+        if hasattr(instance, "etag"):  # a snapshot is never edited: it has no version
+            response["ETag"] = instance.etag
         response["Location"] = reverse(self.detail_url_name, args=[instance.pk])
         return response
 
@@ -353,6 +341,10 @@ class ProductObjectView(ShapedMixin, VersionedObjectMixin, generics.GenericAPIVi
 
     def get_queryset(self):
         return self.model.objects.all()
+
+    def representation(self, instance) -> dict:
+        # The shaped row, like the list's: for a detail, a write and a 412's ``current``.
+        return self.shape(instance)
 
     def instance(self, role: Role):
         return object_for(
