@@ -304,8 +304,8 @@ class ProductListView(ShapedMixin, generics.ListAPIView):
         product_id = _required_id(request, "product")
         return product_for(request.user, product_id, role, token=token_of(request))
 
-    def validated(self, request, product: Product, serializer_class=None) -> dict:
-        serializer = (serializer_class or self.create_serializer_class)(
+    def validated(self, request, product: Product) -> dict:
+        serializer = self.create_serializer_class(
             data=request.data, context={"request": request, "product": product}
         )
         serializer.is_valid(raise_exception=True)
@@ -430,7 +430,7 @@ def _filterset(model, product_path: str = "product", **filters) -> type[django_f
     return type(f"{model.__name__}Filter", (django_filters.FilterSet,), attrs)
 
 
-def _collection_schema(tag, serializer, create_serializer, *, plural, noun, create_role="editor"):
+def _collection_schema(tag, serializer, create_serializer, *, plural, noun):
     return extend_schema_view(
         get=extend_schema(
             summary=f"List {plural}",
@@ -438,7 +438,7 @@ def _collection_schema(tag, serializer, create_serializer, *, plural, noun, crea
             responses={200: serializer(many=True), **ERROR_RESPONSES},
         ),
         post=extend_schema(
-            summary=f"Create {noun} ({create_role})",
+            summary=f"Create {noun} (editor)",
             operation_id=f"{tag}_create",
             request=create_serializer,
             responses={201: serializer, **ERROR_RESPONSES},
@@ -446,10 +446,10 @@ def _collection_schema(tag, serializer, create_serializer, *, plural, noun, crea
     )
 
 
-def _object_schema(tag, serializer, *, noun, update=True, delete="editor", read="viewer"):
+def _object_schema(tag, serializer, *, noun, update=True):
     views = {
         "get": extend_schema(
-            summary=f"{noun.capitalize()}" + ("" if read == "viewer" else f" ({read})"),
+            summary=noun.capitalize(),
             operation_id=f"{tag}_retrieve",
             responses={200: serializer, 304: None, **ERROR_RESPONSES},
         )
@@ -467,13 +467,12 @@ def _object_schema(tag, serializer, *, noun, update=True, delete="editor", read=
             parameters=[IF_MATCH],
             responses=versioned_write_responses(serializer),
         )
-    if delete:
-        views["delete"] = extend_schema(
-            summary=f"Delete {noun} ({delete})",
-            operation_id=f"{tag}_destroy",
-            parameters=[IF_MATCH],
-            responses=versioned_delete_responses(serializer),
-        )
+    views["delete"] = extend_schema(
+        summary=f"Delete {noun} (editor)",
+        operation_id=f"{tag}_destroy",
+        parameters=[IF_MATCH],
+        responses=versioned_delete_responses(serializer),
+    )
     return extend_schema_view(**views)
 
 
