@@ -866,13 +866,10 @@ def _item_links(ids: list[int]) -> tuple[dict, dict, list[tuple[int, int, str, d
             evidence[item_id].append(other_id)
         else:
             # SQLite hands dates back as text here (no field to convert them).
-            end = end if isinstance(end, datetime.date) else _date(end)
+            if not isinstance(end, datetime.date):
+                end = datetime.date.fromisoformat(end)
             blockers.append((item_id, other_id, title, end))
     return objectives, evidence, blockers
-
-
-def _date(text: str) -> datetime.date:
-    return datetime.date.fromisoformat(text)
 
 
 class RoadmapItemShape(ShapedMixin):
