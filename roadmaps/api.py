@@ -196,8 +196,9 @@ def _url_template(model: type[models.Model]) -> str:
     return url.replace(str(_SENTINEL_PRODUCT), "{product}").replace(str(_SENTINEL_ID), "{id}")
 
 
-def _link_ids(through, owner: str, target: str, ids: list[int]) -> dict[int, list[int]]:
-    """Owner id → linked ids, for the rows ``ids`` of a many-to-many table. One query.
+def _link_ids(field: models.ManyToManyField, ids: list[int]) -> dict[int, list[int]]:
+    """Row id → the ids it links to through the many-to-many ``field``, for the rows ``ids``.
+    One query.
 
     Plain SQL on purpose: the ORM prepares each of the (up to 100) ids of an ``__in`` lookup
     one by one, which costs more than running the query.
@@ -205,9 +206,9 @@ def _link_ids(through, owner: str, target: str, ids: list[int]) -> dict[int, lis
     linked: dict[int, list[int]] = {pk: [] for pk in ids}
     if not ids:
         return linked
-    table, quote = through._meta.db_table, connection.ops.quote_name
-    owner_column = quote(through._meta.get_field(owner).column)
-    target_column = quote(through._meta.get_field(target).column)
+    quote = connection.ops.quote_name
+    table = field.m2m_db_table()
+    owner_column, target_column = quote(field.m2m_column_name()), quote(field.m2m_reverse_name())
     placeholders = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -228,6 +229,7 @@ class ShapedMixin:
     product_path = "product"
     fields: tuple[str, ...] = ()
     timestamps: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()  # many-to-many fields, shown as lists of ids (a query each)
     has_page = True
 
     def rows(self, queryset):
@@ -240,11 +242,15 @@ class ShapedMixin:
         if self.has_page:
             base = self.request.build_absolute_uri("/")[:-1]
             template = base + _url_template(self.model)
+        ids = [row["id"] for row in rows]
+        linked = {name: _link_ids(self.model._meta.get_field(name), ids) for name in self.links}
         for row in rows:
             for name in self.timestamps:
                 row[name] = _iso(row[name])
             if self.has_page:
                 row["html_url"] = template.format(product=row["product"], id=row["id"])
+            for name, targets in linked.items():
+                row[name] = targets[row["id"]]
         return rows
 
     def shape(self, instance) -> dict:
@@ -1078,16 +1084,8 @@ class ReleaseShape(ShapedMixin):
         "created_at",
     )
     timestamps = ("created_at", "shipped_at")
+    links = ("items",)
     serializer_class = ReleaseSerializer
-
-    def finish(self, rows):
-        rows = super().finish(rows)
-        items = _link_ids(
-            Release.items.through, "release", "roadmapitem", [row["id"] for row in rows]
-        )
-        for row in rows:
-            row["items"] = items[row["id"]]
-        return rows
 
 
 ReleaseFilter = _filterset(
@@ -1294,17 +1292,14 @@ class RiskShape(ShapedMixin):
         "updated_at",
     )
     timestamps = ("created_at", "updated_at")
+    links = ("items", "releases")
     serializer_class = RiskSerializer
 
     def finish(self, rows):
         rows = super().finish(rows)
-        ids = [row["id"] for row in rows]
-        items = _link_ids(Risk.items.through, "risk", "roadmapitem", ids)
-        releases = _link_ids(Risk.releases.through, "risk", "release", ids)
         for row in rows:
             risk = Risk(likelihood=row["likelihood"], impact=row["impact"])
             row["score"], row["severity"] = risk.score, risk.severity.value
-            row["items"], row["releases"] = items[row["id"]], releases[row["id"]]
         return rows
 
 
@@ -1366,16 +1361,8 @@ class InsightShape(ShapedMixin):
         "created_at",
     )
     timestamps = ("created_at",)
+    links = ("items",)
     serializer_class = InsightSerializer
-
-    def finish(self, rows):
-        rows = super().finish(rows)
-        items = _link_ids(
-            Insight.items.through, "insight", "roadmapitem", [row["id"] for row in rows]
-        )
-        for row in rows:
-            row["items"] = items[row["id"]]
-        return rows
 
 
 InsightFilter = _filterset(
