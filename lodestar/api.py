@@ -211,7 +211,12 @@ class VersionedObjectMixin:
     def conflict(self, error: VersionConflict) -> exceptions.APIException:
         if error.current is None:
             return exceptions.NotFound("This object was deleted.")
-        return PreconditionFailed(self.get_serializer(error.current).data)
+        return PreconditionFailed(self.representation(error.current))
+
+    def representation(self, instance) -> dict:
+        """The object as its responses (and a 412's ``current``) show it; views that shape
+        rows without a serializer override this one method."""
+        return self.get_serializer(instance).data
 
     def etag(self, instance) -> str:
         """The row's version; views whose body depends on more (the caller's role) extend it,
@@ -219,7 +224,7 @@ class VersionedObjectMixin:
         return instance.etag
 
     def object_response(self, instance, status_code: int = status.HTTP_200_OK) -> Response:
-        response = Response(self.get_serializer(instance).data, status=status_code)
+        response = Response(self.representation(instance), status=status_code)
         response["ETag"] = self.etag(instance)
         return response
 

@@ -25,12 +25,10 @@ from rest_framework.response import Response
 from lodestar.api import (
     ERROR_RESPONSES,
     IF_MATCH,
-    PreconditionFailed,
     VersionedObjectMixin,
     versioned_delete_responses,
     versioned_write_responses,
 )
-from lodestar.concurrency import VersionConflict
 from products.activity import Actor
 from products.api import API_PERMISSIONS, token_of
 from products.models import Product, Role
@@ -198,8 +196,9 @@ def _url_template(model: type[models.Model]) -> str:
     return url.replace(str(_SENTINEL_PRODUCT), "{product}").replace(str(_SENTINEL_ID), "{id}")
 
 
-def _link_ids(through, owner: str, target: str, ids: list[int]) -> dict[int, list[int]]:
-    """Owner id → linked ids, for the rows ``ids`` of a many-to-many table. One query.
+def _link_ids(field: models.ManyToManyField, ids: list[int]) -> dict[int, list[int]]:
+    """Row id → the ids it links to through the many-to-many ``field``, for the rows ``ids``.
+    One query.
 
     Plain SQL on purpose: the ORM prepares each of the (up to 100) ids of an ``__in`` lookup
     one by one, which costs more than running the query.
@@ -207,9 +206,9 @@ def _link_ids(through, owner: str, target: str, ids: list[int]) -> dict[int, lis
     linked: dict[int, list[int]] = {pk: [] for pk in ids}
     if not ids:
         return linked
-    table, quote = through._meta.db_table, connection.ops.quote_name
-    owner_column = quote(through._meta.get_field(owner).column)
-    target_column = quote(through._meta.get_field(target).column)
+    quote = connection.ops.quote_name
+    table = field.m2m_db_table()
+    owner_column, target_column = quote(field.m2m_column_name()), quote(field.m2m_reverse_name())
     placeholders = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -230,6 +229,7 @@ class ShapedMixin:
     product_path = "product"
     fields: tuple[str, ...] = ()
     timestamps: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()  # many-to-many fields, shown as lists of ids (a query each)
     has_page = True
 
     def rows(self, queryset):
@@ -242,27 +242,19 @@ class ShapedMixin:
         if self.has_page:
             base = self.request.build_absolute_uri("/")[:-1]
             template = base + _url_template(self.model)
+        ids = [row["id"] for row in rows]
+        linked = {name: _link_ids(self.model._meta.get_field(name), ids) for name in self.links}
         for row in rows:
             for name in self.timestamps:
                 row[name] = _iso(row[name])
             if self.has_page:
                 row["html_url"] = template.format(product=row["product"], id=row["id"])
+            for name, targets in linked.items():
+                row[name] = targets[row["id"]]
         return rows
 
     def shape(self, instance) -> dict:
         return self.finish(list(self.rows(self.model.objects.filter(pk=instance.pk))))[0]
-
-    # VersionedObjectMixin answers with the shaped row, like the list does.
-    def object_response(self, instance, status_code: int = status.HTTP_200_OK) -> Response:
-        response = Response(self.shape(instance), status=status_code)
-        if hasattr(instance, "etag"):
-            response["ETag"] = instance.etag
-        return response
-
-    def conflict(self, error: VersionConflict) -> exceptions.APIException:
-        if error.current is None:
-            return exceptions.NotFound("This object was deleted.")
-        return PreconditionFailed(self.shape(error.current))
 
 
 class ProductListView(ShapedMixin, generics.ListAPIView):
@@ -318,8 +310,8 @@ class ProductListView(ShapedMixin, generics.ListAPIView):
         product_id = _required_id(request, "product")
         return product_for(request.user, product_id, role, token=token_of(request))
 
-    def validated(self, request, product: Product, serializer_class=None) -> dict:
-        serializer = (serializer_class or self.create_serializer_class)(
+    def validated(self, request, product: Product) -> dict:
+        serializer = self.create_serializer_class(
             data=request.data, context={"request": request, "product": product}
         )
         serializer.is_valid(raise_exception=True)
@@ -338,7 +330,9 @@ class ProductListView(ShapedMixin, generics.ListAPIView):
         raise NotImplementedError
 
     def created(self, instance) -> Response:
-        response = self.object_response(instance, status.HTTP_201_CREATED)
+        response = Response(self.shape(instance), status=status.HTTP_201_CREATED)
+        if hasattr(instance, "etag"):  # a snapshot is never edited: it has no version
+            response["ETag"] = instance.etag
         response["Location"] = reverse(self.detail_url_name, args=[instance.pk])
         return response
 
@@ -353,6 +347,10 @@ class ProductObjectView(ShapedMixin, VersionedObjectMixin, generics.GenericAPIVi
 
     def get_queryset(self):
         return self.model.objects.all()
+
+    def representation(self, instance) -> dict:
+        # The shaped row, like the list's: for a detail, a write and a 412's ``current``.
+        return self.shape(instance)
 
     def instance(self, role: Role):
         return object_for(
@@ -438,7 +436,7 @@ def _filterset(model, product_path: str = "product", **filters) -> type[django_f
     return type(f"{model.__name__}Filter", (django_filters.FilterSet,), attrs)
 
 
-def _collection_schema(tag, serializer, create_serializer, *, plural, noun, create_role="editor"):
+def _collection_schema(tag, serializer, create_serializer, *, plural, noun):
     return extend_schema_view(
         get=extend_schema(
             summary=f"List {plural}",
@@ -446,7 +444,7 @@ def _collection_schema(tag, serializer, create_serializer, *, plural, noun, crea
             responses={200: serializer(many=True), **ERROR_RESPONSES},
         ),
         post=extend_schema(
-            summary=f"Create {noun} ({create_role})",
+            summary=f"Create {noun} (editor)",
             operation_id=f"{tag}_create",
             request=create_serializer,
             responses={201: serializer, **ERROR_RESPONSES},
@@ -454,10 +452,10 @@ def _collection_schema(tag, serializer, create_serializer, *, plural, noun, crea
     )
 
 
-def _object_schema(tag, serializer, *, noun, update=True, delete="editor", read="viewer"):
+def _object_schema(tag, serializer, *, noun, update=True):
     views = {
         "get": extend_schema(
-            summary=f"{noun.capitalize()}" + ("" if read == "viewer" else f" ({read})"),
+            summary=noun.capitalize(),
             operation_id=f"{tag}_retrieve",
             responses={200: serializer, 304: None, **ERROR_RESPONSES},
         )
@@ -475,13 +473,12 @@ def _object_schema(tag, serializer, *, noun, update=True, delete="editor", read=
             parameters=[IF_MATCH],
             responses=versioned_write_responses(serializer),
         )
-    if delete:
-        views["delete"] = extend_schema(
-            summary=f"Delete {noun} ({delete})",
-            operation_id=f"{tag}_destroy",
-            parameters=[IF_MATCH],
-            responses=versioned_delete_responses(serializer),
-        )
+    views["delete"] = extend_schema(
+        summary=f"Delete {noun} (editor)",
+        operation_id=f"{tag}_destroy",
+        parameters=[IF_MATCH],
+        responses=versioned_delete_responses(serializer),
+    )
     return extend_schema_view(**views)
 
 
@@ -875,13 +872,10 @@ def _item_links(ids: list[int]) -> tuple[dict, dict, list[tuple[int, int, str, d
             evidence[item_id].append(other_id)
         else:
             # SQLite hands dates back as text here (no field to convert them).
-            end = end if isinstance(end, datetime.date) else _date(end)
+            if not isinstance(end, datetime.date):
+                end = datetime.date.fromisoformat(end)
             blockers.append((item_id, other_id, title, end))
     return objectives, evidence, blockers
-
-
-def _date(text: str) -> datetime.date:
-    return datetime.date.fromisoformat(text)
 
 
 class RoadmapItemShape(ShapedMixin):
@@ -1090,16 +1084,8 @@ class ReleaseShape(ShapedMixin):
         "created_at",
     )
     timestamps = ("created_at", "shipped_at")
+    links = ("items",)
     serializer_class = ReleaseSerializer
-
-    def finish(self, rows):
-        rows = super().finish(rows)
-        items = _link_ids(
-            Release.items.through, "release", "roadmapitem", [row["id"] for row in rows]
-        )
-        for row in rows:
-            row["items"] = items[row["id"]]
-        return rows
 
 
 ReleaseFilter = _filterset(
@@ -1306,17 +1292,14 @@ class RiskShape(ShapedMixin):
         "updated_at",
     )
     timestamps = ("created_at", "updated_at")
+    links = ("items", "releases")
     serializer_class = RiskSerializer
 
     def finish(self, rows):
         rows = super().finish(rows)
-        ids = [row["id"] for row in rows]
-        items = _link_ids(Risk.items.through, "risk", "roadmapitem", ids)
-        releases = _link_ids(Risk.releases.through, "risk", "release", ids)
         for row in rows:
             risk = Risk(likelihood=row["likelihood"], impact=row["impact"])
             row["score"], row["severity"] = risk.score, risk.severity.value
-            row["items"], row["releases"] = items[row["id"]], releases[row["id"]]
         return rows
 
 
@@ -1378,16 +1361,8 @@ class InsightShape(ShapedMixin):
         "created_at",
     )
     timestamps = ("created_at",)
+    links = ("items",)
     serializer_class = InsightSerializer
-
-    def finish(self, rows):
-        rows = super().finish(rows)
-        items = _link_ids(
-            Insight.items.through, "insight", "roadmapitem", [row["id"] for row in rows]
-        )
-        for row in rows:
-            row["items"] = items[row["id"]]
-        return rows
 
 
 InsightFilter = _filterset(
