@@ -59,7 +59,7 @@ from .models import (
     Team,
     Vision,
 )
-from .queries import IdFilter, RoadmapItemFilter, snapshot_compare_now
+from .queries import IdFilter, RoadmapItemFilter, late_blockers, snapshot_compare_now
 
 # Ids beyond a signed 64-bit integer cannot name a row; refusing them keeps them away from the
 # database driver, which would raise instead of finding nothing.
@@ -827,14 +827,15 @@ class RoadmapItemCreateSerializer(RoadmapItemSerializer):
     product = _id_field(help_text="Product id (editor).")
 
 
-def _item_links(ids: list[int]) -> tuple[dict, dict, list[tuple[int, int, str, datetime.date]]]:
+def _item_links(ids: list[int]) -> tuple[dict, dict, list[tuple[int, int, datetime.date, str]]]:
     """For the items ``ids``: objective ids per item, insight ids per item, and
-    ``(blocked id, blocker id, blocker title, blocker end)`` for blockers with an end date,
+    ``(blocker id, blocked id, blocker end, blocker title)`` for blockers with an end date
+    (the shape ``roadmaps.queries.late_blockers`` takes),
     earliest end first. One query (a UNION of the three lookups: each round trip to the
     database costs more than the rows), in plain SQL for the reason given in ``_link_ids``."""
     objectives: dict[int, list[int]] = {pk: [] for pk in ids}
     evidence: dict[int, list[int]] = {pk: [] for pk in ids}
-    blockers: list[tuple[int, int, str, datetime.date]] = []
+    blockers: list[tuple[int, int, datetime.date, str]] = []
     if not ids:
         return objectives, evidence, blockers
     quote = connection.ops.quote_name
@@ -874,7 +875,7 @@ def _item_links(ids: list[int]) -> tuple[dict, dict, list[tuple[int, int, str, d
             # SQLite hands dates back as text here (no field to convert them).
             if not isinstance(end, datetime.date):
                 end = datetime.date.fromisoformat(end)
-            blockers.append((item_id, other_id, title, end))
+            blockers.append((other_id, item_id, end, title))
     return objectives, evidence, blockers
 
 
@@ -905,18 +906,19 @@ class RoadmapItemShape(ShapedMixin):
         rows = super().finish(rows)
         ids = [row["id"] for row in rows]
         objectives, evidence, blockers = _item_links(ids)
-        late: dict[int, list[dict]] = {pk: [] for pk in ids}
-        starts = {row["id"]: row["start_date"] for row in rows}
-        for blocked_id, blocker_id, title, end in blockers:
-            start = starts[blocked_id]
-            if start is not None and end > start:
-                late[blocked_id].append(
-                    {"id": blocker_id, "title": title, "end_date": end, "days": (end - start).days}
-                )
+        late = late_blockers({row["id"]: row["start_date"] for row in rows}, blockers)
         for row in rows:
             row["objectives"] = objectives[row["id"]]
             row["insight_count"] = len(evidence[row["id"]])
-            row["late_blockers"] = late[row["id"]]
+            row["late_blockers"] = [
+                {
+                    "id": blocker.blocker_id,
+                    "title": blocker.title,
+                    "end_date": blocker.end_date,
+                    "days": blocker.days,
+                }
+                for blocker in late.get(row["id"], [])
+            ]
         return rows
 
 

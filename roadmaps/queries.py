@@ -42,6 +42,7 @@ class RoadmapItemFilter(django_filters.FilterSet):
 class LateBlocker:
     """A blocker that ends after the item it blocks starts."""
 
+    blocker_id: int
     title: str
     end_date: datetime.date
     days: int
@@ -76,19 +77,25 @@ class Roadmap:
 
 
 def late_blockers(
-    items: list[RoadmapItem], dependencies: list[tuple[int, int, Any, str]]
+    starts: dict[int, datetime.date | None], dependencies: list[tuple[int, int, Any, str]]
 ) -> dict[int, list[LateBlocker]]:
-    """Item id → its blockers that end after it starts. ``dependencies`` are
-    ``(blocker_id, blocked_id, blocker_end_date, blocker_title)`` for the whole product, so a
-    filter that hides a blocker does not hide the flag."""
-    starts = {item.pk: item.start_date for item in items if item.start_date}
+    """Item id → its blockers that end after it starts, given the items' start dates and
+    ``(blocker_id, blocked_id, blocker_end_date, blocker_title)`` for their dependencies (for
+    the whole product on the roadmap pages, so a filter that hides a blocker does not hide
+    the flag). Blockers keep the order of ``dependencies``."""
     late: dict[int, list[LateBlocker]] = {}
-    for _, blocked_id, blocker_end, blocker_title in dependencies:
+    for blocker_id, blocked_id, blocker_end, blocker_title in dependencies:
         start = starts.get(blocked_id)
         if start is not None and blocker_end is not None and blocker_end > start:
             days = (blocker_end - start).days
-            late.setdefault(blocked_id, []).append(LateBlocker(blocker_title, blocker_end, days))
+            late.setdefault(blocked_id, []).append(
+                LateBlocker(blocker_id, blocker_title, blocker_end, days)
+            )
     return late
+
+
+def starts_of(items) -> dict[int, datetime.date | None]:
+    return {item.pk: item.start_date for item in items}
 
 
 def roadmap_for(
@@ -125,7 +132,7 @@ def roadmap_for(
         product=product,
         items=shown,
         edges=edges,
-        late=late_blockers(shown, dependencies),
+        late=late_blockers(starts_of(shown), dependencies),
         releases=list(Release.objects.filter(product=product)),
         teams=teams,
         themes=themes,

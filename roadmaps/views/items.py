@@ -41,7 +41,7 @@ from ..forms import (
     item_field_value,
 )
 from ..models import Dependency, Lane, Objective, RoadmapItem, RoadmapView, Status
-from ..queries import Roadmap, late_blockers, roadmap_for
+from ..queries import Roadmap, late_blockers, roadmap_for, starts_of
 from ..timeline import (
     GROUPINGS,
     STATUS_LABELS,
@@ -396,7 +396,7 @@ def _late_after_move(item: RoadmapItem) -> dict[str, str]:
             "blocker_id", "blocked_id", "blocker__end_date", "blocker__title"
         )
     )
-    late = late_blockers(affected, dependencies)
+    late = late_blockers(starts_of(affected), dependencies)
     return {str(pk): late_text(late.get(pk, [])) for pk in ids}
 
 
@@ -583,7 +583,7 @@ def _item_page_context(product, item: RoadmapItem) -> dict:
         Dependency.objects.filter(blocker=item).select_related("blocked__team").order_by("id")
     )
     late = late_blockers(
-        [item],
+        starts_of([item]),
         [
             (dep.blocker_id, dep.blocked_id, dep.blocker.end_date, dep.blocker.title)
             for dep in blocked_by

@@ -64,7 +64,7 @@ from ..models import (
     Team,
     severity_of,
 )
-from ..queries import late_blockers
+from ..queries import late_blockers, starts_of
 
 # --- Shared steps -------------------------------------------------------------------------------
 
@@ -762,7 +762,7 @@ def _release_context(release: Release, *, ship_form=None, refusal=None) -> dict:
             "blocker_id", "blocked_id", "blocker__end_date", "blocker__title"
         )
     )
-    late = late_blockers(items, dependencies)
+    late = late_blockers(starts_of(items), dependencies)
     for item in items:
         item.late_blockers = late.get(item.pk, [])
         item.ends_after_release = item.end_date is not None and item.end_date > release.date
