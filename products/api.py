@@ -179,6 +179,8 @@ class ProductFilter(django_filters.FilterSet):
 )
 @extend_schema(tags=["products"])
 class ProductListView(generics.ListAPIView):
+    """The products you are a member of, with your role in each."""
+
     serializer_class = ProductSerializer
     permission_classes = API_PERMISSIONS
     filterset_class = ProductFilter
@@ -231,6 +233,8 @@ class ProductListView(generics.ListAPIView):
 )
 @extend_schema(tags=["products"])
 class ProductDetailView(ProductScopedMixin, VersionedObjectMixin, generics.GenericAPIView):
+    """One product; changes need the version you read (If-Match or `version`)."""
+
     serializer_class = ProductSerializer
     permission_classes = API_PERMISSIONS
     queryset = Product.objects.none()
@@ -285,6 +289,8 @@ class ProductDetailView(ProductScopedMixin, VersionedObjectMixin, generics.Gener
 )
 @extend_schema(tags=["members"])
 class MemberListView(ProductScopedMixin, generics.ListAPIView):
+    """The people of a product and their roles; admins add people by username or e-mail."""
+
     serializer_class = MemberSerializer
     permission_classes = API_PERMISSIONS
 
@@ -343,7 +349,10 @@ class MemberRoleSerializer(serializers.Serializer):
     ),
 )
 @extend_schema(tags=["members"])
-class MemberDetailView(ProductScopedMixin, VersionedObjectMixin, generics.GenericAPIView):
+class MemberDetailView(VersionedObjectMixin, generics.GenericAPIView):
+    """One member of a product; admins change roles and remove members. A product always
+    keeps at least one admin."""
+
     serializer_class = MemberSerializer
     permission_classes = API_PERMISSIONS
     queryset = Membership.objects.none()
@@ -398,6 +407,8 @@ class MemberDetailView(ProductScopedMixin, VersionedObjectMixin, generics.Generi
     )
 )
 class MeView(generics.GenericAPIView):
+    """Who you are, your memberships and the token of this request."""
+
     serializer_class = MeSerializer
     permission_classes = API_PERMISSIONS
 

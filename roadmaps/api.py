@@ -504,6 +504,9 @@ TeamFilter = _filterset(Team)
 
 
 class TeamShape(ShapedMixin):
+    """A team of the product: it owns roadmap items; `capacity_points` is what it completes in a
+    typical sprint."""
+
     model = Team
     fields = ("id", "product", "name", "capacity_points", "version", "created_at")
     timestamps = ("created_at",)
@@ -666,6 +669,8 @@ def _key_result_row(row: dict) -> dict:
 
 
 class ObjectiveShape(ShapedMixin):
+    """An objective of the product's vision, with its measurable key results."""
+
     model = Objective
     fields = ("id", "product", "title", "description", "position", "version", "created_at")
     timestamps = ("created_at",)
@@ -718,6 +723,8 @@ class ObjectiveDetailView(ObjectiveShape, ObjectDetailView):
 
 
 class KeyResultShape(ShapedMixin):
+    """A measurable result of an objective: progress is `current` against `target`."""
+
     model = KeyResult
     product_path = "objective__product"
     fields = ("id", "objective", "title", "target", "current", "unit", "position", "version")
@@ -880,6 +887,9 @@ def _item_links(ids: list[int]) -> tuple[dict, dict, list[tuple[int, int, dateti
 
 
 class RoadmapItemShape(ShapedMixin):
+    """A roadmap item: status, lane (now/next/later), dates, confidence, team, theme and
+    objectives, with its evidence count and the blockers that end after it starts."""
+
     model = RoadmapItem
     fields = (
         "id",
@@ -1005,6 +1015,9 @@ class DependencyCreateSerializer(serializers.Serializer):
 
 
 class DependencyShape(ShapedMixin):
+    """`blocker` must finish before `blocked` can start; links within one product only, and never
+    in a cycle."""
+
     model = Dependency
     fields = ("id", "product", "blocker", "blocked", "version", "created_at")
     timestamps = ("created_at",)
@@ -1072,6 +1085,9 @@ class ReleaseCreateSerializer(ReleaseSerializer):
 
 
 class ReleaseShape(ShapedMixin):
+    """A release: its date, its items and its readiness checklist; it ships through the readiness
+    gate."""
+
     model = Release
     fields = (
         "id",
@@ -1197,6 +1213,9 @@ class ChecklistEntrySerializer(serializers.Serializer):
 
 
 class ChecklistEntryShape(ShapedMixin):
+    """One line of a release's readiness checklist (docs, API reference, enablement, messaging),
+    with its owner and done flag."""
+
     model = ChecklistEntry
     product_path = "release__product"
     fields = ("id", "release", "kind", "owner", "done", "note", "version")
@@ -1278,6 +1297,9 @@ class RiskCreateSerializer(RiskSerializer):
 
 
 class RiskShape(ShapedMixin):
+    """A risk in the register: likelihood × impact (each 1–5), owner, mitigation and the items and
+    releases it threatens."""
+
     model = Risk
     fields = (
         "id",
@@ -1350,6 +1372,8 @@ class InsightCreateSerializer(InsightSerializer):
 
 
 class InsightShape(ShapedMixin):
+    """Customer evidence: what an account said, where, and which items it supports."""
+
     model = Insight
     fields = (
         "id",
@@ -1425,6 +1449,8 @@ class SnapshotCreateSerializer(SnapshotSerializer):
 
 
 class SnapshotShape(ShapedMixin):
+    """A frozen baseline of the roadmap, never edited; compare it with today."""
+
     model = RoadmapSnapshot
     fields = ("id", "product", "name", "created_by", "created_at")
     timestamps = ("created_at",)
@@ -1585,6 +1611,9 @@ class ShareLinkCreatedSerializer(ShareLinkSerializer):
 
 
 class ShareLinkShape(ShapedMixin):
+    """A public, read-only page of one roadmap view (admins only); the token is shown once, at
+    creation."""
+
     model = ShareLink
     fields = (
         "id",
