@@ -19,7 +19,7 @@ SECURE_SSL_REDIRECT = False
 # has no N+1 detector installed.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["lodestar.renderers.JSONRenderer"],
 }
 INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "zeal"]
 # Static URLs without a collectstatic manifest: the bench measures views, not static files.
