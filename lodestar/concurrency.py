@@ -103,6 +103,22 @@ def apply_changes(
     return diff
 
 
+def bump_version(instance: VersionedModel, *, expected_version: int) -> None:
+    """Move ``instance`` to its next version with no field of its own changed (what changed is
+    elsewhere: its links, a new revision of a document it holds), or raise VersionConflict."""
+    model = type(instance)
+    manager = model._default_manager
+    values = {name: timezone.now() for name in _auto_now_fields(model)}
+    bumped = manager.filter(pk=instance.pk, version=expected_version).update(
+        version=F("version") + 1, **values
+    )
+    if bumped != 1:
+        raise VersionConflict(manager.filter(pk=instance.pk).first())
+    instance.version = expected_version + 1
+    for name, value in values.items():
+        setattr(instance, name, value)
+
+
 def delete_versioned(instance: VersionedModel, *, expected_version: int) -> None:
     """Delete ``instance`` only if it is still at ``expected_version``."""
     manager = type(instance)._default_manager

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "template_partials",
     "products",
     "roadmaps",
+    "prds",
     "demo",
 ]
 # N+1 detection is a development/test tool: installed with the dev extras, absent in production

@@ -107,6 +107,7 @@ api_docs_view = csp_override(style_src="'self' 'unsafe-inline'")(
 urlpatterns = [
     path("", include("products.urls")),
     path("", include("roadmaps.urls")),
+    path("", include("prds.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

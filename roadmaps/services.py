@@ -14,12 +14,18 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import F
 from django.utils import timezone
 
-from lodestar.concurrency import VersionConflict, VersionedModel, apply_changes, delete_versioned
+from lodestar.concurrency import apply_changes
 from products.activity import Actor, activity_record
-from products.models import Membership, Product
+from products.models import Product
+from products.writes import (
+    check_in_product,
+    check_member,
+    logged_create,
+    logged_delete,
+    logged_update,
+)
 
 from .models import (
     SHARE_TOKEN_PREFIX,
@@ -47,99 +53,9 @@ from .queries import snapshot_rows
 # --- Shared steps -------------------------------------------------------------------------------
 
 
-def _check_in_product(product: Product, field: str, rows: Iterable[models.Model]) -> None:
-    """Links may only point inside the product (a form or token could name any id). The rows
-    linked this way (teams, objectives, items, releases) all carry ``product_id``."""
-    for row in rows:
-        if row is not None and row.product_id != product.pk:
-            raise ValidationError({field: f"“{row}” belongs to another product."})
-
-
-def _check_member(product: Product, field: str, user) -> None:
-    if user is not None and not Membership.objects.filter(product=product, user=user).exists():
-        raise ValidationError({field: f"{user.get_username()} is not a member of {product}."})
-
-
 def _check_dates(start: datetime.date | None, end: datetime.date | None) -> None:
     if start is not None and end is not None and end < start:
         raise ValidationError({"end_date": "The end date is before the start date."})
-
-
-def _names(rows: Iterable[models.Model]) -> list[str]:
-    return sorted(str(row) for row in rows)
-
-
-def _create(
-    model: type[models.Model],
-    *,
-    by: Actor,
-    product: Product,
-    values: dict[str, Any],
-    links: dict[str, Iterable[models.Model]] | None = None,
-) -> models.Model:
-    instance = model.objects.create(**values)
-    logged = dict(values)
-    for field, rows in (links or {}).items():
-        rows = list(rows)
-        getattr(instance, field).set(rows)
-        logged[field] = _names(rows)
-    logged = {key: value for key, value in logged.items() if key != "product"}
-    activity_record(actor=by, verb="created", target=instance, product=product, values=logged)
-    return instance
-
-
-def _update(
-    instance: VersionedModel,
-    *,
-    by: Actor,
-    product: Product,
-    expected_version: int,
-    changes: dict[str, Any],
-    links: dict[str, Iterable[models.Model] | None] | None = None,
-    verb: str = "updated",
-) -> dict[str, list]:
-    """Apply field changes and many-to-many link changes as one versioned write."""
-    diff = apply_changes(instance, expected_version=expected_version, changes=changes)
-    link_changes = {}
-    for field, rows in (links or {}).items():
-        if rows is None:
-            continue
-        rows = list(rows)
-        before = list(getattr(instance, field).all())
-        if {row.pk for row in before} != {row.pk for row in rows}:
-            link_changes[field] = (before, rows)
-    if link_changes:
-        if not diff:
-            # Only links changed: the row itself must still move to a new version.
-            model = type(instance)
-            bumped = model.objects.filter(pk=instance.pk, version=expected_version).update(
-                version=F("version") + 1
-            )
-            if bumped != 1:
-                raise VersionConflict(model.objects.filter(pk=instance.pk).first())
-            instance.version = expected_version + 1
-        for field, (before, rows) in link_changes.items():
-            getattr(instance, field).set(rows)
-            diff[field] = [_names(before), _names(rows)]
-    if diff:
-        activity_record(actor=by, verb=verb, target=instance, product=product, changes=diff)
-    return diff
-
-
-def _delete(
-    instance: VersionedModel, *, by: Actor, product: Product, expected_version: int, label: str
-) -> None:
-    activity_record(
-        actor=by,
-        verb="deleted",
-        target=instance,
-        product=product,
-        changes={label: [str(instance), None]},
-    )
-    delete_versioned(instance, expected_version=expected_version)
-
-
-# --- Teams --------------------------------------------------------------------------------------
 
 
 def _check_team_name(product: Product, name: str, team: Team | None = None) -> None:
@@ -154,14 +70,14 @@ def _check_team_name(product: Product, name: str, team: Team | None = None) -> N
 def team_create(*, by: Actor, product: Product, name: str, capacity_points: int = 0) -> Team:
     _check_team_name(product, name)
     values = {"product": product, "name": name, "capacity_points": capacity_points}
-    return _create(Team, by=by, product=product, values=values)
+    return logged_create(Team, by=by, product=product, values=values)
 
 
 @transaction.atomic
 def team_update(*, team: Team, by: Actor, expected_version: int, **changes) -> dict[str, list]:
     if "name" in changes:
         _check_team_name(team.product, changes["name"], team)
-    return _update(
+    return logged_update(
         team, by=by, product=team.product, expected_version=expected_version, changes=changes
     )
 
@@ -169,7 +85,9 @@ def team_update(*, team: Team, by: Actor, expected_version: int, **changes) -> d
 @transaction.atomic
 def team_delete(*, team: Team, by: Actor, expected_version: int) -> None:
     """Delete a team; its items stay on the roadmap without a team."""
-    _delete(team, by=by, product=team.product, expected_version=expected_version, label="name")
+    logged_delete(
+        team, by=by, product=team.product, expected_version=expected_version, label="name"
+    )
 
 
 # --- Vision, objectives, key results ---------------------------------------------------------
@@ -186,7 +104,7 @@ def vision_of(product: Product) -> Vision:
 def vision_update(
     *, vision: Vision, by: Actor, expected_version: int, **changes
 ) -> dict[str, list]:
-    return _update(
+    return logged_update(
         vision, by=by, product=vision.product, expected_version=expected_version, changes=changes
     )
 
@@ -202,14 +120,14 @@ def objective_create(
         "description": description,
         "position": (last["position__max"] or 0) + 1,
     }
-    return _create(Objective, by=by, product=product, values=values)
+    return logged_create(Objective, by=by, product=product, values=values)
 
 
 @transaction.atomic
 def objective_update(
     *, objective: Objective, by: Actor, expected_version: int, **changes
 ) -> dict[str, list]:
-    return _update(
+    return logged_update(
         objective,
         by=by,
         product=objective.product,
@@ -221,7 +139,7 @@ def objective_update(
 @transaction.atomic
 def objective_delete(*, objective: Objective, by: Actor, expected_version: int) -> None:
     """Delete an objective and its key results; items lose the link, nothing else."""
-    _delete(
+    logged_delete(
         objective,
         by=by,
         product=objective.product,
@@ -240,7 +158,7 @@ def key_result_create(*, by: Actor, objective: Objective, **values) -> KeyResult
     _check_target(values.get("target"))
     last = KeyResult.objects.filter(objective=objective).aggregate(models.Max("position"))
     values = {"objective": objective, "position": (last["position__max"] or 0) + 1, **values}
-    return _create(KeyResult, by=by, product=objective.product, values=values)
+    return logged_create(KeyResult, by=by, product=objective.product, values=values)
 
 
 @transaction.atomic
@@ -248,7 +166,7 @@ def key_result_update(
     *, key_result: KeyResult, by: Actor, expected_version: int, **changes
 ) -> dict[str, list]:
     _check_target(changes.get("target"))
-    return _update(
+    return logged_update(
         key_result,
         by=by,
         product=key_result.objective.product,
@@ -259,7 +177,7 @@ def key_result_update(
 
 @transaction.atomic
 def key_result_delete(*, key_result: KeyResult, by: Actor, expected_version: int) -> None:
-    _delete(
+    logged_delete(
         key_result,
         by=by,
         product=key_result.objective.product,
@@ -282,7 +200,7 @@ def _check_item(product: Product, values: dict[str, Any], item: RoadmapItem | No
     start = values.get("start_date", item.start_date if item else None)
     end = values.get("end_date", item.end_date if item else None)
     _check_dates(start, end)
-    _check_in_product(product, "team", [values.get("team")])
+    check_in_product(product, "team", [values.get("team")])
 
 
 @transaction.atomic
@@ -292,10 +210,10 @@ def item_create(
     """Add an item at the end of its lane."""
     objectives = list(objectives)
     _check_item(product, values)
-    _check_in_product(product, "objectives", objectives)
+    check_in_product(product, "objectives", objectives)
     values.setdefault("lane", Lane.NEXT)
     values["lane_rank"] = _rank_at_end(product, values["lane"])
-    return _create(
+    return logged_create(
         RoadmapItem,
         by=by,
         product=product,
@@ -317,10 +235,10 @@ def item_update(
     _check_item(item.product, changes, item)
     if objectives is not None:
         objectives = list(objectives)
-        _check_in_product(item.product, "objectives", objectives)
+        check_in_product(item.product, "objectives", objectives)
     if "lane" in changes and changes["lane"] != item.lane:
         changes["lane_rank"] = _rank_at_end(item.product, changes["lane"])
-    return _update(
+    return logged_update(
         item,
         by=by,
         product=item.product,
@@ -365,7 +283,7 @@ def item_move(
         before_rank = ranks[index - 1][1] if index > 0 else 0
         after_rank = ranks[index][1] if index < len(ranks) else before_rank + 2 * RANK_STEP
     changes = {"lane": lane, "lane_rank": (before_rank + after_rank) / 2}
-    return _update(
+    return logged_update(
         item,
         by=by,
         product=item.product,
@@ -378,7 +296,9 @@ def item_move(
 @transaction.atomic
 def item_delete(*, item: RoadmapItem, by: Actor, expected_version: int) -> None:
     """Delete an item with its dependencies; releases, risks and insights lose the link."""
-    _delete(item, by=by, product=item.product, expected_version=expected_version, label="title")
+    logged_delete(
+        item, by=by, product=item.product, expected_version=expected_version, label="title"
+    )
 
 
 # --- Dependencies ------------------------------------------------------------------------------
@@ -456,7 +376,7 @@ def dependency_create(
 
 @transaction.atomic
 def dependency_delete(*, dependency: Dependency, by: Actor, expected_version: int) -> None:
-    _delete(
+    logged_delete(
         dependency,
         by=by,
         product=dependency.product,
@@ -480,8 +400,8 @@ def release_create(
 ) -> Release:
     """Create a planned release with one open checklist entry of each kind."""
     items = list(items)
-    _check_in_product(product, "items", items)
-    release = _create(
+    check_in_product(product, "items", items)
+    release = logged_create(
         Release,
         by=by,
         product=product,
@@ -505,10 +425,10 @@ def release_update(
 ) -> dict[str, list]:
     if items is not None:
         items = list(items)
-        _check_in_product(release.product, "items", items)
+        check_in_product(release.product, "items", items)
     if "status" in changes and changes["status"] != release.status:
         raise ValidationError({"status": "Ship a release with its ship action, not by editing."})
-    return _update(
+    return logged_update(
         release,
         by=by,
         product=release.product,
@@ -520,7 +440,7 @@ def release_update(
 
 @transaction.atomic
 def release_delete(*, release: Release, by: Actor, expected_version: int) -> None:
-    _delete(
+    logged_delete(
         release, by=by, product=release.product, expected_version=expected_version, label="name"
     )
 
@@ -652,8 +572,8 @@ def checklist_entry_update(
     if entry.release.is_shipped:
         raise ValidationError({"done": "This release has shipped; its checklist is final."})
     if "owner" in changes:
-        _check_member(product, "owner", changes["owner"])
-    return _update(
+        check_member(product, "owner", changes["owner"])
+    return logged_update(
         entry, by=by, product=product, expected_version=expected_version, changes=changes
     )
 
@@ -671,10 +591,10 @@ def risk_create(
     **values,
 ) -> Risk:
     items, releases = list(items), list(releases)
-    _check_member(product, "owner", values.get("owner"))
-    _check_in_product(product, "items", items)
-    _check_in_product(product, "releases", releases)
-    return _create(
+    check_member(product, "owner", values.get("owner"))
+    check_in_product(product, "items", items)
+    check_in_product(product, "releases", releases)
+    return logged_create(
         Risk,
         by=by,
         product=product,
@@ -694,12 +614,12 @@ def risk_update(
     **changes,
 ) -> dict[str, list]:
     if "owner" in changes:
-        _check_member(risk.product, "owner", changes["owner"])
+        check_member(risk.product, "owner", changes["owner"])
     items = None if items is None else list(items)
     releases = None if releases is None else list(releases)
-    _check_in_product(risk.product, "items", items or [])
-    _check_in_product(risk.product, "releases", releases or [])
-    return _update(
+    check_in_product(risk.product, "items", items or [])
+    check_in_product(risk.product, "releases", releases or [])
+    return logged_update(
         risk,
         by=by,
         product=risk.product,
@@ -711,7 +631,9 @@ def risk_update(
 
 @transaction.atomic
 def risk_delete(*, risk: Risk, by: Actor, expected_version: int) -> None:
-    _delete(risk, by=by, product=risk.product, expected_version=expected_version, label="title")
+    logged_delete(
+        risk, by=by, product=risk.product, expected_version=expected_version, label="title"
+    )
 
 
 @transaction.atomic
@@ -719,8 +641,8 @@ def insight_create(
     *, by: Actor, product: Product, items: Iterable[RoadmapItem] = (), **values
 ) -> Insight:
     items = list(items)
-    _check_in_product(product, "items", items)
-    return _create(
+    check_in_product(product, "items", items)
+    return logged_create(
         Insight,
         by=by,
         product=product,
@@ -739,8 +661,8 @@ def insight_update(
     **changes,
 ) -> dict[str, list]:
     items = None if items is None else list(items)
-    _check_in_product(insight.product, "items", items or [])
-    return _update(
+    check_in_product(insight.product, "items", items or [])
+    return logged_update(
         insight,
         by=by,
         product=insight.product,
@@ -752,7 +674,7 @@ def insight_update(
 
 @transaction.atomic
 def insight_delete(*, insight: Insight, by: Actor, expected_version: int) -> None:
-    _delete(
+    logged_delete(
         insight, by=by, product=insight.product, expected_version=expected_version, label="account"
     )
 
@@ -845,7 +767,7 @@ def share_link_revoke(*, link: ShareLink, by: Actor, expected_version: int) -> N
     """Revoke a link: its page answers 404 from now on. Revoking twice changes nothing."""
     if link.revoked_at is not None:
         return
-    _update(
+    logged_update(
         link,
         by=by,
         product=link.product,

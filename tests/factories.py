@@ -4,6 +4,17 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
+from prds import services as prd_services
+from prds.models import (
+    AcceptanceCriterion,
+    ApiContract,
+    Comment,
+    Decision,
+    PerformanceExpectation,
+    Prd,
+    Review,
+)
+from products.activity import Actor
 from products.models import ApiToken, Membership, Product, Role, TokenScope
 from roadmaps.models import (
     ChecklistEntry,
@@ -199,3 +210,145 @@ class ShareLinkFactory(factory.django.DjangoModelFactory):
         link = super()._create(model_class, *args, **kwargs)
         link.token = token
         return link
+
+
+# --- PRDs: made through the services, so each has its revision and rendered HTML, as in the app.
+
+
+def _member(product, user, role=Role.EDITOR):
+    Membership.objects.get_or_create(product=product, user=user, defaults={"role": role})
+    return user
+
+
+_FACTORY = Actor.task("test factory")
+
+
+class PrdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Prd
+
+    product = factory.SubFactory(ProductFactory)
+    title = factory.Sequence(lambda n: f"PRD {n}")
+    owner = factory.SubFactory(UserFactory)
+    body = "## Problem\n\nDispatchers cannot see which vehicles are late.\n\n## Goals\n\n- See it."
+
+    @classmethod
+    def _create(cls, model_class, *args, product, owner, **kwargs):
+        _member(product, owner)
+        return prd_services.prd_create(by=_FACTORY, product=product, owner=owner, **kwargs)
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AcceptanceCriterion
+
+    prd = factory.SubFactory(PrdFactory)
+    given = "a dispatcher on the live map"
+    when = factory.Sequence(lambda n: f"vehicle {n} is 10 minutes late")
+    then = "its marker turns amber"
+
+    @classmethod
+    def _create(cls, model_class, *args, prd, **kwargs):
+        return prd_services.criterion_create(by=_FACTORY, prd=prd, **kwargs)
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Comment
+
+    prd = factory.SubFactory(PrdFactory)
+    author = factory.SubFactory(UserFactory)
+    body = factory.Sequence(lambda n: f"Comment {n}: does this cover night shifts?")
+
+    @classmethod
+    def _create(cls, model_class, *args, prd, author, **kwargs):
+        _member(prd.product, author, Role.CONTRIBUTOR)
+        return prd_services.comment_create(
+            by=Actor(user=author, channel=_FACTORY.channel), prd=prd, **kwargs
+        )
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Review
+
+    prd = factory.SubFactory(PrdFactory)
+    reviewer = factory.SubFactory(UserFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, prd, reviewer, **kwargs):
+        _member(prd.product, reviewer, Role.CONTRIBUTOR)
+        return prd_services.review_request(by=_FACTORY, prd=prd, reviewer=reviewer)
+
+
+MINIMAL_CONTRACT = """openapi: 3.0.3
+info:
+  title: Fleet API
+  version: "1.0"
+paths:
+  /vehicles:
+    get:
+      summary: List vehicles
+      responses:
+        "200":
+          description: The vehicles
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  type: object
+                  properties:
+                    id: {type: integer}
+                    plate: {type: string}
+"""
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ApiContract
+
+    prd = factory.SubFactory(PrdFactory)
+    name = factory.Sequence(lambda n: f"Contract {n}")
+    document = MINIMAL_CONTRACT
+
+    @classmethod
+    def _create(cls, model_class, *args, prd, **kwargs):
+        return prd_services.contract_create(by=_FACTORY, prd=prd, **kwargs)
+
+
+class ExpectationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PerformanceExpectation
+
+    prd = factory.SubFactory(PrdFactory)
+    metric = factory.Sequence(lambda n: f"p95 latency of GET /vehicles/{n}")
+    comparator = "<"
+    target = Decimal("200")
+    unit = "ms"
+
+    @classmethod
+    def _create(cls, model_class, *args, prd, **kwargs):
+        return prd_services.expectation_create(by=_FACTORY, prd=prd, **kwargs)
+
+
+class DecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Decision
+
+    prd = factory.SubFactory(PrdFactory)
+    title = factory.Sequence(lambda n: f"Decision {n}")
+    choice = "Poll every 30 seconds"
+    options = factory.LazyFunction(
+        lambda: [
+            {"name": "Poll", "cost": "low", "scalability": "fine to 5k vehicles",
+             "maintenance": "none", "business_impact": "30 s delay"},
+            {"name": "Push", "cost": "high", "scalability": "any",
+             "maintenance": "a socket service", "business_impact": "live"},
+        ]
+    )  # fmt: skip
+
+    @classmethod
+    def _create(cls, model_class, *args, prd, **kwargs):
+        kwargs.setdefault("decided_by", prd.owner)
+        return prd_services.decision_create(by=_FACTORY, prd=prd, **kwargs)
