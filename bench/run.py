@@ -1,11 +1,16 @@
-"""``make bench``: server time of the roadmap's hot paths against PRODUCT.md section 7.
+"""``make bench``: server time of the hot paths against PRODUCT.md section 7.
 
-Seeds the benchmark product (``seed_demo --size large``: 500 items, 1,000 dependencies) on the
-configured database, then times, in this process and with DEBUG off:
+Seeds the benchmark product (``seed_demo --size large``: 500 items, 1,000 dependencies, a PRD
+of 20,000 words with 100 criteria and 200 revisions) on the configured database, then times, in
+this process and with DEBUG off:
 
 - the timeline page (``roadmaps:timeline``), signed in as the product's admin;
 - ``GET /api/v1/roadmap-items/?product=<id>&page_size=100`` with a bearer token;
-- the bare baseline view returning the same 100 rows as JSON (``bench/views.py``).
+- the bare baseline view returning the same 100 rows as JSON (``bench/views.py``);
+- the PRD reading page (``prds:read``) of the large PRD, signed in, interleaved with its bare
+  baseline: the same stored HTML, criteria, reviewers and comments as JSON. The page must also
+  render no Markdown (it shows each revision's stored HTML): the bench counts the renders one
+  view makes.
 
 Each request is a WSGI call into Django's handler, as a WSGI server makes it (the whole
 middleware stack runs; no sockets, no test client). The API and its baseline are interleaved
@@ -29,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 TIMELINE_P95_TARGET_MS = 100.0
+PRD_P95_TARGET_MS = 60.0
 API_RATIO_TARGET = 0.50
 QUERY_TARGET = 10
 PAGE_SIZE = 100
@@ -42,8 +48,11 @@ class Target:
     path: str
     headers: dict[str, str]
     rows: int | None = None  # rows the JSON body must list, when it is a list
+    rows_in: str = "results"  # the JSON body's key that lists them
+    contains: tuple[str, ...] = ()  # texts the body must include (e.g. the end of a document)
     times: list[float] = field(default_factory=list)
     queries: list[str] = field(default_factory=list)
+    markdown_renders: int | None = None  # Markdown conversions one request made, when counted
     problem: str = ""
 
     @property
@@ -104,15 +113,41 @@ def queries_of(application: Callable, target: Target) -> tuple[int, bytes, list[
     return status, body, queries
 
 
+def markdown_renders_of(application: Callable, target: Target) -> int:
+    """How many Markdown documents one request converts (a reading page should convert none)."""
+    import markdown
+
+    convert = markdown.Markdown.convert
+    calls = 0
+
+    def counted(self, source):
+        nonlocal calls
+        calls += 1
+        return convert(self, source)
+
+    markdown.Markdown.convert = counted
+    try:
+        wsgi_get(application, target.path, target.headers)
+    finally:
+        markdown.Markdown.convert = convert
+    return calls
+
+
 def check(application: Callable, target: Target) -> None:
-    """Set ``target.problem`` if the URL does not answer 200 with the expected rows."""
+    """Set ``target.problem`` if the URL does not answer 200 with the expected rows and text."""
     status, body = wsgi_get(application, target.path, target.headers)
     if status != 200:
         target.problem = f"answers {status}"
-    elif target.rows is not None:
-        listed = len(json.loads(body).get("results", []))
+        return
+    if target.rows is not None:
+        listed = len(json.loads(body).get(target.rows_in, []))
         if listed != target.rows:
             target.problem = f"lists {listed} rows, not {target.rows}"
+            return
+    text = body.decode()
+    missing = [expected for expected in target.contains if expected not in text]
+    if missing:
+        target.problem = f"does not show {missing[0]}"
 
 
 def measure(application: Callable, targets: list[Target], iterations: int, warmup: int) -> None:
@@ -132,17 +167,26 @@ def measure(application: Callable, targets: list[Target], iterations: int, warmu
             target.times.append(time.perf_counter() - started)
 
 
-def report(targets: list[Target], *, timeline: Target, api: Target, bare: Target) -> list[str]:
-    """The table and the verdicts, as lines; also returns whether every target was met."""
-    lines = [f"{'':<34}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>9}{'queries':>9}"]
+def report(
+    targets: list[Target],
+    *,
+    timeline: Target,
+    api: Target,
+    bare: Target,
+    prd: Target | None = None,
+    prd_bare: Target | None = None,
+) -> list[str]:
+    """The table and the verdicts, as lines (``met`` says whether every target was met)."""
+    width = max([34, *(len(target.name) + 2 for target in targets)])
+    lines = [f"{'':<{width}}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>9}{'queries':>9}"]
     for target in targets:
         if target.available:
             lines.append(
-                f"{target.name:<34}{target.percentile(50):>9.1f}{target.percentile(95):>9.1f}"
+                f"{target.name:<{width}}{target.percentile(50):>9.1f}{target.percentile(95):>9.1f}"
                 f"{target.requests_per_second:>9.0f}{len(target.queries):>9}"
             )
         else:
-            lines.append(f"{target.name:<34}  not measured: {target.problem}")
+            lines.append(f"{target.name:<{width}}  not measured: {target.problem}")
     lines.append("")
     if api.available and bare.available:
         ratio = api.requests_per_second / bare.requests_per_second
@@ -156,11 +200,31 @@ def report(targets: list[Target], *, timeline: Target, api: Target, bare: Target
         lines.append(
             f"timeline p95: {p95:.1f} ms (target ≤ {TIMELINE_P95_TARGET_MS:.0f} ms): {verdict}"
         )
+    if prd is not None and prd.available:
+        p95 = prd.percentile(95)
+        verdict = "met" if p95 <= PRD_P95_TARGET_MS else "MISSED"
+        lines.append(
+            f"{prd.name} p95: {p95:.1f} ms (target ≤ {PRD_P95_TARGET_MS:.0f} ms): {verdict}"
+        )
+        if prd_bare is not None and prd_bare.available:
+            base = prd_bare.percentile(50)
+            lines.append(
+                f"{prd.name} / bare p50: {prd.percentile(50) / base:.1f}× (bare p50 {base:.1f} "
+                f"ms, p95 {prd_bare.percentile(95):.1f} ms)"
+            )
+    # PRODUCT.md caps the roadmap's queries at 10; the PRD page's count must only be constant
+    # in its criteria, comments and revisions, which the tests assert at 5 and at 100.
     for target in (timeline, api):
         if target.available:
             count = len(target.queries)
             verdict = "met" if count <= QUERY_TARGET else "MISSED"
             lines.append(f"{target.name} SQL queries: {count} (target ≤ {QUERY_TARGET}): {verdict}")
+    if prd is not None and prd.available and prd.markdown_renders is not None:
+        verdict = "met" if prd.markdown_renders == 0 else "MISSED"
+        lines.append(
+            f"{prd.name} Markdown renders per view: {prd.markdown_renders} (target 0, the "
+            f"stored HTML is shown): {verdict}"
+        )
     return lines
 
 
@@ -191,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.urls import NoReverseMatch, reverse
 
     from demo import large
+    from demo import prds as demo_prds
     from products.activity import Actor
     from products.models import TokenScope
     from products.services import api_token_create, api_token_revoke
@@ -231,7 +296,25 @@ def main(argv: list[str] | None = None) -> int:
         {},
         rows=PAGE_SIZE,
     )
-    targets = [timeline, api, bare]
+    prd = demo_prds.large_prd(product)
+    criteria = prd.criteria.count()
+    # The page shows the whole document and every criterion: its last heading and criterion.
+    last_heading = prd.current_revision.toc[-1]["id"]
+    last_criterion = prd.criteria.order_by("rank", "id").last().anchor
+    prd_page = Target(
+        "PRD reading page",
+        reverse("prds:read", args=[product.pk, prd.pk]),
+        {"HTTP_COOKIE": session},
+        contains=(f'id="{last_heading}"', f'id="{last_criterion}"'),
+    )
+    prd_bare = Target(
+        f"bare Django view (PRD, {criteria} criteria)",
+        reverse("bench-bare-prd") + f"?prd={prd.pk}",
+        {},
+        rows=criteria,
+        rows_in="criteria",
+    )
+    targets = [timeline, api, bare, prd_page, prd_bare]
     # The production entry point, with its garbage-collector tuning.
     from lodestar.wsgi import application
 
@@ -240,6 +323,9 @@ def main(argv: list[str] | None = None) -> int:
             check(application, target)
         measure(application, [timeline], args.iterations, args.warmup)
         measure(application, [api, bare], args.iterations, args.warmup)
+        measure(application, [prd_page, prd_bare], args.iterations, args.warmup)
+        if prd_page.available:
+            prd_page.markdown_renders = markdown_renders_of(application, prd_page)
     finally:
         api_token_revoke(token=token, by=Actor.task("make bench", user=owner))
 
@@ -250,13 +336,15 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {platform.python_version()}, Django {django.get_version()}, "
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
     )
-    print(next(line for line in seeded.getvalue().splitlines() if product.name in line))
+    for line in seeded.getvalue().splitlines():
+        if line.startswith(("Benchmark product", "Benchmark PRD")):
+            print(line)
     print(
         f"{args.iterations} timed requests per URL after {args.warmup} warm-up (the API and the "
-        "bare view interleaved), DEBUG off, in-process WSGI calls"
+        "PRD page each interleaved with their bare view), DEBUG off, in-process WSGI calls"
     )
     print()
-    lines = report(targets, timeline=timeline, api=api, bare=bare)
+    lines = report(targets, timeline=timeline, api=api, bare=bare, prd=prd_page, prd_bare=prd_bare)
     print("\n".join(lines))
     if args.show_queries:
         for target in targets:

@@ -11,7 +11,9 @@ DEFAULT_POLICY = {
     "default-src": "'self'",
     "script-src": "'self'",
     "style-src": "'self'",
-    "img-src": "'self' data:",
+    # PRDs may show diagrams hosted elsewhere (Markdown images are https only; see
+    # lodestar/markdown.py); data: serves our own icons.
+    "img-src": "'self' data: https:",
     "font-src": "'self'",
     "connect-src": "'self'",
     "object-src": "'none'",

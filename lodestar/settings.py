@@ -263,6 +263,12 @@ SPECTACULAR_SETTINGS = {
         "ItemStatusEnum": "roadmaps.models.Status.choices",
         "ReleaseStatusEnum": "roadmaps.models.ReleaseStatus.choices",
         "RiskStatusEnum": "roadmaps.models.RiskStatus.choices",
+        "ChecklistKindEnum": "roadmaps.models.ChecklistKind.choices",
+        "PrdStatusEnum": "prds.models.PrdStatus.choices",
+        "CriterionKindEnum": "prds.models.CriterionKind.choices",
+        "CriterionStatusEnum": "prds.models.CriterionStatus.choices",
+        "VerdictEnum": "prds.models.Verdict.choices",
+        "GivenVerdictEnum": "prds.api.GIVEN_VERDICTS",
     },
 }
 

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from prds import api as prds_api
 from products import api as products_api
 from roadmaps import api as roadmaps_api
 
@@ -94,6 +95,83 @@ api_v1 = (
             "share-links/<id:pk>/",
             roadmaps_api.ShareLinkDetailView.as_view(),
             name="share-link-detail",
+        ),
+        # PRDs and their parts (prds/api.py)
+        path("prds/", prds_api.PrdListView.as_view(), name="prd-list"),
+        path("prds/<id:pk>/", prds_api.PrdDetailView.as_view(), name="prd-detail"),
+        path(
+            "prds/<id:pk>/transition/",
+            prds_api.PrdTransitionView.as_view(),
+            name="prd-transition",
+        ),
+        path("prds/<id:pk>/restore/", prds_api.PrdRestoreView.as_view(), name="prd-restore"),
+        path(
+            "prds/<id:pk>/revisions/",
+            prds_api.PrdRevisionListView.as_view(),
+            name="prd-revision-list",
+        ),
+        path(
+            "prds/<id:pk>/revisions/diff/",
+            prds_api.PrdRevisionDiffView.as_view(),
+            name="prd-revision-diff",
+        ),
+        path(
+            "prds/<id:pk>/revisions/<id:number>/",
+            prds_api.PrdRevisionDetailView.as_view(),
+            name="prd-revision-detail",
+        ),
+        path(
+            "acceptance-criteria/",
+            prds_api.CriterionListView.as_view(),
+            name="acceptance-criterion-list",
+        ),
+        path(
+            "acceptance-criteria/<id:pk>/",
+            prds_api.CriterionDetailView.as_view(),
+            name="acceptance-criterion-detail",
+        ),
+        path(
+            "acceptance-criteria/<id:pk>/move/",
+            prds_api.CriterionMoveView.as_view(),
+            name="acceptance-criterion-move",
+        ),
+        path("api-contracts/", prds_api.ContractListView.as_view(), name="api-contract-list"),
+        path(
+            "api-contracts/<id:pk>/",
+            prds_api.ContractDetailView.as_view(),
+            name="api-contract-detail",
+        ),
+        path(
+            "api-contracts/<id:pk>/revisions/",
+            prds_api.ContractRevisionListView.as_view(),
+            name="api-contract-revision-list",
+        ),
+        path(
+            "api-contracts/<id:pk>/breaking-changes/",
+            prds_api.ContractBreakingChangesView.as_view(),
+            name="api-contract-breaking-changes",
+        ),
+        path(
+            "performance-expectations/",
+            prds_api.ExpectationListView.as_view(),
+            name="performance-expectation-list",
+        ),
+        path(
+            "performance-expectations/<id:pk>/",
+            prds_api.ExpectationDetailView.as_view(),
+            name="performance-expectation-detail",
+        ),
+        path("decisions/", prds_api.DecisionListView.as_view(), name="decision-list"),
+        path("decisions/<id:pk>/", prds_api.DecisionDetailView.as_view(), name="decision-detail"),
+        path("reviews/", prds_api.ReviewListView.as_view(), name="review-list"),
+        path("reviews/<id:pk>/", prds_api.ReviewDetailView.as_view(), name="review-detail"),
+        path("comments/", prds_api.CommentListView.as_view(), name="comment-list"),
+        path("comments/<id:pk>/", prds_api.CommentDetailView.as_view(), name="comment-detail"),
+        path("prd-templates/", prds_api.TemplateListView.as_view(), name="prd-template-list"),
+        path(
+            "prd-templates/<id:pk>/",
+            prds_api.TemplateDetailView.as_view(),
+            name="prd-template-detail",
         ),
     ],
     "api",

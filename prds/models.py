@@ -13,7 +13,8 @@ from lodestar.concurrency import VersionedModel
 from products.models import Product
 from roadmaps.models import TITLE_MAX_LENGTH, RoadmapItem
 
-BODY_MAX_LENGTH = 1_000_000  # characters; a 20,000-word PRD is about 130,000
+# Characters: a 20,000-word PRD is about 130,000; Markdown takes seconds to render much more.
+BODY_MAX_LENGTH = 300_000
 CONTRACT_MAX_BYTES = 1_000_000
 
 

@@ -392,9 +392,13 @@ def criterion_delete(*, criterion: AcceptanceCriterion, by: Actor, expected_vers
 
 
 def _contract_revision(
-    contract: ApiContract, *, by: Actor, document: str, previous: ApiContractRevision | None
+    contract: ApiContract,
+    *,
+    by: Actor,
+    document: str,
+    parsed: contracts.ParsedContract,
+    previous: ApiContractRevision | None,
 ) -> ApiContractRevision:
-    parsed = contracts.parse(document)  # raises contracts.ContractError → a field error
     revision = ApiContractRevision.objects.create(
         contract=contract,
         number=(previous.number + 1) if previous else 1,
@@ -412,9 +416,9 @@ def _contract_revision(
     return revision
 
 
-def _parse_or_field_error(document: str) -> None:
+def _parse_or_field_error(document: str) -> contracts.ParsedContract:
     try:
-        contracts.parse(document)
+        return contracts.parse(document)
     except contracts.ContractError as error:
         raise ValidationError({"document": str(error)}) from None
 
@@ -422,13 +426,13 @@ def _parse_or_field_error(document: str) -> None:
 @transaction.atomic
 def contract_create(*, by: Actor, prd: Prd, name: str, document: str) -> ApiContract:
     """Attach an OpenAPI 3 document; refused with the validator's message (and line) if invalid."""
-    _parse_or_field_error(document)
+    parsed = _parse_or_field_error(document)
     if prd.contracts.filter(name=name).exists():
         raise ValidationError({"name": f"This PRD already has a contract called “{name}”."})
     contract = logged_create(
         ApiContract, by=by, product=prd.product, values={"prd": prd, "name": name}
     )
-    _contract_revision(contract, by=by, document=document, previous=None)
+    _contract_revision(contract, by=by, document=document, parsed=parsed, previous=None)
     return contract
 
 
@@ -445,8 +449,7 @@ def contract_update(
     breaking changes from the one before)."""
     previous = contract.current_revision
     changed_text = document is not None and (previous is None or document != previous.document)
-    if changed_text:
-        _parse_or_field_error(document)
+    parsed = _parse_or_field_error(document) if changed_text else None
     changes: dict[str, Any] = {}
     if name is not None and name != contract.name:
         if contract.prd.contracts.filter(name=name).exclude(pk=contract.pk).exists():
@@ -456,7 +459,9 @@ def contract_update(
     if changed_text:
         if not diff:  # only the text changed: the contract row still moves to a new version
             bump_version(contract, expected_version=expected_version)
-        revision = _contract_revision(contract, by=by, document=document, previous=previous)
+        revision = _contract_revision(
+            contract, by=by, document=document, parsed=parsed, previous=previous
+        )
         diff["document"] = [
             f"revision {previous.number}" if previous else None,
             f"revision {revision.number}",
@@ -635,7 +640,9 @@ def review_submit(
         raise ValidationError({"verdict": "Approve, or request changes."})
     if verdict == Verdict.CHANGES_REQUESTED and not comment.strip():
         raise ValidationError({"comment": "Say what should change."})
-    prd = review.prd
+    # The PRD row's lock orders this verdict with an approval happening at the same moment
+    # (prd_transition takes the same lock before it counts the approvals).
+    prd = Prd.objects.select_for_update().get(pk=review.prd_id)
     if prd.status != PrdStatus.IN_REVIEW:
         raise ValidationError(
             {"verdict": f"The PRD is {prd.get_status_display().lower()}, not in review."}

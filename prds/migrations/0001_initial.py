@@ -152,7 +152,7 @@ class Migration(migrations.Migration):
                         max_length=20,
                     ),
                 ),
-                ("body", models.TextField(blank=True, max_length=1000000)),
+                ("body", models.TextField(blank=True, max_length=300000)),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
                 ("updated_at", models.DateTimeField(auto_now=True)),
                 (
@@ -402,7 +402,7 @@ class Migration(migrations.Migration):
                 ("version", models.PositiveIntegerField(default=1, editable=False)),
                 ("name", models.CharField(max_length=120)),
                 ("description", models.CharField(blank=True, max_length=300)),
-                ("body", models.TextField(max_length=1000000)),
+                ("body", models.TextField(max_length=300000)),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
                 (
                     "product",

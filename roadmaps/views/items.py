@@ -604,6 +604,10 @@ def _item_page_context(product, item: RoadmapItem) -> dict:
         "dependency_count": len(blocked_by) + len(blocks),
         "item_releases": list(item.releases.all()),
         "item_objectives": list(item.objectives.all()),
+        # The PRDs describing this item (the reverse of Prd.roadmap_items), without their text.
+        "item_prds": list(
+            item.prds.only("id", "product_id", "title", "status").order_by("title", "id")
+        ),
         "activity": list(activity),
         "editable": product.role.can_edit,
     }

@@ -1,3 +1,4 @@
+import io
 import json
 
 import pytest
@@ -5,8 +6,18 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
-from bench.run import Target, check, measure, met, report, wsgi_get
-from tests.factories import ProductFactory, RoadmapItemFactory
+from bench.run import Target, check, markdown_renders_of, measure, met, report, wsgi_get
+from lodestar.markdown import render
+from prds.services import criterion_move
+from products.activity import Actor
+from tests.factories import (
+    CommentFactory,
+    CriterionFactory,
+    PrdFactory,
+    ProductFactory,
+    ReviewFactory,
+    RoadmapItemFactory,
+)
 
 
 @pytest.fixture
@@ -75,3 +86,75 @@ def test_report_gives_the_api_to_bare_ratio_and_the_verdicts():
     assert "timeline p95: 150.0 ms (target ≤ 100 ms): MISSED" in lines
     assert any(line.startswith("api SQL queries: 12") and "MISSED" in line for line in lines)
     assert not met(lines, [slow_page, slow_api, bare])
+
+
+def test_bare_prd_view_returns_the_reading_data_straight_from_the_tables(db, application):
+    prd = PrdFactory()
+    first, second, third = CriterionFactory.create_batch(3, prd=prd)
+    by = Actor.task("test")
+    criterion_move(criterion=third, by=by, expected_version=third.version, after=None)
+    ReviewFactory(prd=prd)
+    question = CommentFactory(prd=prd, criterion=second)
+    CommentFactory(prd=prd, author=question.author, parent=question)
+    CriterionFactory(prd=PrdFactory(product=prd.product))  # another PRD's
+    bare = Target("bare PRD", f"/bench/bare/prd/?prd={prd.pk}", {}, rows=3, rows_in="criteria")
+    check(application, bare)
+    assert bare.available
+    measure(application, [bare], iterations=2, warmup=1)
+    assert len(bare.queries) == 4  # the PRD with its current revision, criteria, reviews, comments
+    data = json.loads(wsgi_get(application, bare.path, {})[1])
+    assert data["prd"]["current_revision__body_html"] == prd.current_revision.body_html
+    assert data["prd"]["current_revision__toc"] == prd.current_revision.toc
+    assert [row["id"] for row in data["criteria"]] == [third.pk, first.pk, second.pk]
+    assert data["criteria"][2]["html"] == second.html
+    assert len(data["reviews"]) == 1
+    assert [row["parent_id"] for row in data["comments"]] == [None, question.pk]
+
+
+def test_bench_counts_the_markdown_a_request_renders(db, application):
+    prd = PrdFactory()
+    bare = Target("bare", f"/bench/bare/prd/?prd={prd.pk}", {})
+    assert markdown_renders_of(application, bare) == 0
+
+    def rendering_page(environ, start_response):
+        render("## A heading rendered on the view")
+        start_response("200 OK", [])
+        return io.BytesIO(b"<h2>A heading</h2>")
+
+    assert markdown_renders_of(rendering_page, Target("page", "/", {})) == 1
+
+
+def test_bench_refuses_a_page_that_does_not_show_the_whole_document(db, application):
+    prd = PrdFactory()
+    path = f"/bench/bare/prd/?prd={prd.pk}"
+    shown = Target("bare", path, {}, contains=(prd.current_revision.toc[-1]["id"],))
+    check(application, shown)
+    assert shown.available
+    cut = Target("bare", path, {}, contains=('id="ac-999999"',))
+    check(application, cut)
+    assert cut.problem == 'does not show id="ac-999999"'
+
+
+def test_report_gives_the_prd_pages_verdicts_beside_its_baseline():
+    timeline, api, bare = timed("timeline", 0.050), timed("api", 0.004), timed("bare", 0.002)
+    page, page_bare = timed("PRD reading page", 0.040, queries=9), timed("bare PRD", 0.010)
+    page.markdown_renders = 0
+    targets = [timeline, api, bare, page, page_bare]
+    lines = report(targets, timeline=timeline, api=api, bare=bare, prd=page, prd_bare=page_bare)
+    assert "PRD reading page p95: 40.0 ms (target ≤ 60 ms): met" in lines
+    assert "PRD reading page / bare p50: 4.0× (bare p50 10.0 ms, p95 10.0 ms)" in lines
+    # Its query count is shown in the table; only its constancy is a target (asserted in tests).
+    assert not any(line.startswith("PRD reading page SQL queries") for line in lines)
+    assert (
+        "PRD reading page Markdown renders per view: 0 (target 0, the stored HTML is shown): met"
+        in lines
+    )
+    assert met(lines, targets)
+
+    slow = timed("PRD reading page", 0.080, queries=13)
+    slow.markdown_renders = 1
+    targets = [timeline, api, bare, slow, page_bare]
+    lines = report(targets, timeline=timeline, api=api, bare=bare, prd=slow, prd_bare=page_bare)
+    missed = [line for line in lines if line.startswith("PRD reading page") and "MISSED" in line]
+    assert len(missed) == 2  # p95, Markdown renders
+    assert not met(lines, targets)

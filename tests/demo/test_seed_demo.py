@@ -1,7 +1,9 @@
+import datetime
 from io import StringIO
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 
 from products.models import Activity, Membership, Product, Role
 from roadmaps.models import (
@@ -40,9 +42,12 @@ def test_seed_demo_creates_the_personas_and_says_how_to_sign_in(db):
     for username in roles:
         assert username in output
         assert get_user_model().objects.get(username=username).check_password("lodestar-demo")
-    # The history reads as a story over past weeks, ending with the latest change.
+    # The history reads as a story over past weeks, ending with the latest change (yesterday's
+    # PRD work; Diego became a contributor weeks before, to review PRDs).
     history = list(Activity.objects.for_product(fleet))
-    assert history[0].verb == "changed role of"
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    assert timezone.localdate(history[0].created_at) == yesterday
+    assert [entry.verb for entry in history].count("changed role of") == 1
     assert history[-1].verb == "created"
     assert fleet.updated_at <= history[0].created_at
 

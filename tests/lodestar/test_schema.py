@@ -44,7 +44,35 @@ VERSIONED_WRITES = {
     ("/api/v1/share-links/{id}/", "delete"),
     ("/api/v1/roadmap-items/{id}/move/", "post"),
     ("/api/v1/releases/{id}/ship/", "post"),
+    *(
+        (f"/api/v1/{resource}/{{id}}/", method)
+        for resource in (
+            "prds",
+            "acceptance-criteria",
+            "api-contracts",
+            "performance-expectations",
+            "decisions",
+            "prd-templates",
+        )
+        for method in WRITE_METHODS
+    ),
+    ("/api/v1/reviews/{id}/", "patch"),
+    ("/api/v1/reviews/{id}/", "delete"),
+    ("/api/v1/comments/{id}/", "delete"),
+    ("/api/v1/prds/{id}/transition/", "post"),
+    ("/api/v1/prds/{id}/restore/", "post"),
+    ("/api/v1/acceptance-criteria/{id}/move/", "post"),
 }
+PRD_API_RESOURCES = (
+    "prds",
+    "acceptance-criteria",
+    "api-contracts",
+    "performance-expectations",
+    "decisions",
+    "reviews",
+    "comments",
+    "prd-templates",
+)
 
 
 def _operations(schema: dict, prefix: str = "/api/v1/"):
@@ -93,6 +121,16 @@ def test_every_api_path_is_documented(schema):
         "/api/v1/releases/{id}/readiness/",
         "/api/v1/releases/{id}/ship/",
         "/api/v1/snapshots/{id}/compare/",
+        *(f"/api/v1/{resource}/" for resource in PRD_API_RESOURCES),
+        *(f"/api/v1/{resource}/{{id}}/" for resource in PRD_API_RESOURCES),
+        "/api/v1/prds/{id}/transition/",
+        "/api/v1/prds/{id}/restore/",
+        "/api/v1/prds/{id}/revisions/",
+        "/api/v1/prds/{id}/revisions/diff/",
+        "/api/v1/prds/{id}/revisions/{number}/",
+        "/api/v1/acceptance-criteria/{id}/move/",
+        "/api/v1/api-contracts/{id}/revisions/",
+        "/api/v1/api-contracts/{id}/breaking-changes/",
     }
     # ...and stays in step with the URLconf when an endpoint is added.
     assert documented == _routes_of_the_urlconf()

@@ -5,16 +5,11 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from demo import large
-from demo.roadmap import History, align_row_times, has_roadmap, seed_roadmap
+from demo import large, prds
+from demo.roadmap import align_row_times, has_roadmap, seed_roadmap
 from products.activity import Actor
 from products.models import Activity, Membership, Product, Role
-from products.services import (
-    membership_add,
-    membership_change_role,
-    product_create,
-    product_update,
-)
+from products.services import membership_add, product_create, product_update
 
 DEMO_PASSWORD = "lodestar-demo"  # noqa: S105 - a published demo login, never a real secret
 
@@ -38,7 +33,7 @@ FLEET = {
         "Route planning, live vehicle tracking and proof of delivery for mid-size freight "
         "carriers (50–500 trucks). Dispatchers plan the day; drivers follow it in the app."
     ),
-    # Diego joins as a viewer; the history below promotes him to contributor.
+    # Diego joins as a viewer; the history below promotes him to contributor (to review PRDs).
     "members": [("maya", Role.EDITOR), ("diego", Role.VIEWER), ("helen", Role.VIEWER)],
 }
 DRIVER_APP = {
@@ -51,9 +46,10 @@ DRIVER_APP = {
 
 class Command(BaseCommand):
     help = (
-        "Create the demo users and products, with the roadmap of Atlas Fleet Platform (safe to "
-        "run again: nothing is duplicated). --size large also creates the benchmark product: "
-        "500 roadmap items and 1,000 dependencies."
+        "Create the demo users and products, with the roadmap and PRDs of Atlas Fleet Platform "
+        "(safe to run again: nothing is duplicated). --size large also creates the benchmark "
+        "product: 500 roadmap items, 1,000 dependencies and a PRD of 20,000 words with 100 "
+        "criteria and 200 revisions."
     )
 
     def add_arguments(self, parser):
@@ -66,7 +62,8 @@ class Command(BaseCommand):
             "--size",
             choices=["demo", "large"],
             default="demo",
-            help="large: the demo plus a benchmark product with 500 items (for make bench).",
+            help="large: the demo plus a benchmark product with 500 items and a 20,000-word PRD "
+            "(for make bench).",
         )
 
     def handle(self, *args, force: bool = False, size: str = "demo", **options):
@@ -82,7 +79,7 @@ class Command(BaseCommand):
             if fleet is not None:
                 self._fleet_history(fleet, people)
             else:
-                self._roadmap_for_earlier_seed(people)
+                self._complete_earlier_seed(people)
         if size == "large":
             started = time.perf_counter()
             product, created = large.seed_large(people)
@@ -92,6 +89,15 @@ class Command(BaseCommand):
                 f"Benchmark product “{product.name}” (id {product.pk}): {what}, "
                 f"{product.roadmap_items.count()} items, {product.dependencies.count()} "
                 "dependencies."
+            )
+            started = time.perf_counter()
+            prd, created = prds.seed_large_prd(product, people)
+            seconds = time.perf_counter() - started
+            what = f"created in {seconds:.1f} s" if created else "already there"
+            self.stdout.write(
+                f"Benchmark PRD “{prd.title}” (id {prd.pk}): {what}, "
+                f"{len(prd.body.split()):,} words, {prd.criteria.count()} criteria, "
+                f"{prd.revisions.count()} revisions, {prd.comments.count()} comments."
             )
         self._print_logins()
 
@@ -124,11 +130,14 @@ class Command(BaseCommand):
 
     def _fleet_history(self, fleet: Product, people) -> None:
         """The product's story from its creation ten weeks ago: members join, the roadmap is
-        planned and moves, and a few recent edits, so the activity log reads as a real history
-        from the first visit."""
-        history = History(fleet, since_start=True)
+        planned and moves, PRDs are written, reviewed and approved between its chapters, and a
+        few recent edits, so the activity log reads as a real history from the first visit."""
+        history = prds.Interleaved(fleet, since_start=True)
         history.mark(70, 68)
+        story = prds.FleetPrds(fleet, people, history)
+        story.interleave()
         seed_roadmap(fleet, people, history)
+        story.play_remaining()
         maya = Actor.task("seed_demo", user=people["maya"])
         product_update(
             product=fleet,
@@ -137,19 +146,11 @@ class Command(BaseCommand):
             description=FLEET["description"] + " Q1 focus: ETA accuracy and EU tachograph rules.",
         )
         history.mark(2)
-        diego = Membership.objects.select_related("product").get(
-            product=fleet, user=people["diego"]
-        )
-        membership_change_role(
-            membership=diego,
-            by=Actor.task("seed_demo", user=people["priya"]),
-            expected_version=diego.version,
-            role=Role.CONTRIBUTOR,
-        )
-        history.mark(1)
+        story.finale()
         # Activity rows are otherwise never edited: this is the seeder writing the past.
         history.write()
         align_row_times(fleet)
+        story.align_times()
         # The product's own timestamps agree with its history.
         entries = Activity.objects.filter(product=fleet, target_type__model="product")
         Product.objects.filter(pk=fleet.pk).update(
@@ -157,19 +158,32 @@ class Command(BaseCommand):
             updated_at=entries.filter(verb="updated").latest("created_at").created_at,
         )
 
-    def _roadmap_for_earlier_seed(self, people) -> None:
-        """A database seeded before the demo had a roadmap gets it now (once)."""
+    def _complete_earlier_seed(self, people) -> None:
+        """A database seeded before the demo had a roadmap or PRDs gets them now (once)."""
         fleet = (
             Product.objects.filter(memberships__user=people["priya"], memberships__role=Role.ADMIN)
             .order_by("pk")
             .first()
         )
-        if fleet is None or has_roadmap(fleet):
+        if fleet is None:
             return
-        history = History(fleet)
-        seed_roadmap(fleet, people, history)
+        needs_roadmap = not has_roadmap(fleet)
+        needs_prds = not prds.has_prds(fleet) and prds.can_seed(fleet, people)
+        if not (needs_roadmap or needs_prds):
+            return
+        history = prds.Interleaved(fleet)
+        story = prds.FleetPrds(fleet, people, history) if needs_prds else None
+        if story is not None:
+            story.interleave()
+        if needs_roadmap:
+            seed_roadmap(fleet, people, history)
+        if story is not None:
+            story.play_remaining()
+            story.finale()
         history.write()
         align_row_times(fleet)
+        if story is not None:
+            story.align_times()
 
     def _print_logins(self) -> None:
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/"))
