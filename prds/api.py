@@ -12,7 +12,6 @@ contributors comment and set a criterion's status; editors do every other write;
 requested reviewer gives a verdict; a comment is deleted by its author or an admin.
 """
 
-import difflib
 import functools
 import hashlib
 
@@ -58,6 +57,7 @@ from roadmaps.models import TITLE_MAX_LENGTH, RoadmapItem
 from roadmaps.queries import IdFilter
 
 from . import contracts, services
+from .diffs import hunks
 from .models import (
     BODY_MAX_LENGTH,
     CONTRACT_MAX_BYTES,
@@ -745,55 +745,6 @@ class RevisionDiffSerializer(serializers.Serializer):
     hunks = DiffHunkSerializer(many=True, help_text="The body, line by line, in order.")
 
 
-# Lines each side of a change that difflib compares line by line; a bigger change is one run of
-# replaced lines. A 20,000-word PRD is about 3,000 lines, so any real edit is diffed in full
-# (in tens of milliseconds); on crafted text (every other line moved) difflib's cost grows with
-# the square of the lines, and this bound keeps that case under three seconds.
-DIFF_LINES_MAX = 5_000
-
-
-def line_diff(old: str, new: str) -> list[dict]:
-    """The body's change as runs of lines, in order: equal, inserted, deleted or replaced
-    (together they rebuild both texts)."""
-    before, after = old.splitlines(), new.splitlines()
-    # The unchanged start and end are found in linear time; only the middle is compared.
-    head = 0
-    while head < min(len(before), len(after)) and before[head] == after[head]:
-        head += 1
-    tail = 0
-    while (
-        tail < min(len(before), len(after)) - head
-        and before[len(before) - 1 - tail] == after[len(after) - 1 - tail]
-    ):
-        tail += 1
-    old_end, new_end = len(before) - tail, len(after) - tail
-    runs = []
-    if head:
-        runs.append(("equal", 0, head, 0, head))
-    if max(old_end, new_end) - head > DIFF_LINES_MAX:
-        runs.append(("replace", head, old_end, head, new_end))
-    else:
-        # autojunk (the default) keeps blank lines from making the comparison quadratic.
-        matcher = difflib.SequenceMatcher(None, before[head:old_end], after[head:new_end])
-        runs += [
-            (op, head + low_old, head + high_old, head + low_new, head + high_new)
-            for op, low_old, high_old, low_new, high_new in matcher.get_opcodes()
-        ]
-    if tail:
-        runs.append(("equal", old_end, len(before), new_end, len(after)))
-    return [
-        {
-            "op": op,
-            "old_start": low_old + 1,
-            "new_start": low_new + 1,
-            "old_lines": before[low_old:high_old],
-            "new_lines": after[low_new:high_new],
-        }
-        for op, low_old, high_old, low_new, high_new in runs
-        if high_old > low_old or high_new > low_new
-    ]
-
-
 def _change(old: str, new: str) -> dict:
     return {"old": old, "new": new, "changed": old != new}
 
@@ -828,7 +779,7 @@ class PrdRevisionDiffView(PrdRevisionShape, generics.GenericAPIView):
                 "title": _change(old.title, new.title),
                 "status": _change(old.status, new.status),
                 "owner": _change(old.owner_name, new.owner_name),
-                "hunks": line_diff(old.body, new.body),
+                "hunks": hunks(old.body, new.body),
             }
         )
 

@@ -51,11 +51,17 @@ class PrdTemplate(VersionedModel):
 
     class Meta:
         ordering = ["name", "id"]
+        # Two partial constraints rather than one with NULLS NOT DISTINCT, which SQLite lacks.
         constraints = [
             models.UniqueConstraint(
                 fields=["product", "name"],
+                condition=models.Q(product__isnull=False),
                 name="prd_template_unique_name",
-                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(product__isnull=True),
+                name="prd_template_unique_builtin_name",
             ),
         ]
 

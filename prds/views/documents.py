@@ -7,10 +7,6 @@ colleague's change to other fields or shows the conflict, never overwrites. The 
 shows stored HTML (rendered once per revision); only the editor's preview renders Markdown.
 """
 
-import difflib
-import re
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,8 +14,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lodestar.concurrency import VersionConflict
@@ -31,6 +26,7 @@ from products.models import Role
 from products.permissions import product_for
 
 from .. import services
+from ..diffs import side_by_side, word_diff
 from ..forms import (
     CommentForm,
     PrdCreateForm,
@@ -342,7 +338,7 @@ def prd_edit(request, product_id, prd_id):
             )
             if "body" in (error.clashes or ()):
                 # What differs between the two texts, not only both of them in full.
-                body_diff = line_diff(current.body, document_field_token(values["body"]))
+                body_diff = side_by_side(current.body, document_field_token(values["body"]))
             form = PrdEditForm.rebased_on(values, current, product=product, summary=summary)
             prd = current
             preview = render_markdown(values["body"]).html
@@ -500,89 +496,6 @@ def prd_history(request, product_id, prd_id):
     )
 
 
-_WORD = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
-# Word-level highlighting compares two lines token by token; past this length a line is only
-# marked as changed (the comparison is quadratic, and such a line is rarely prose).
-WORD_DIFF_MAX = 4_000
-# Below this share of tokens in common, two paired lines are a rewrite, not an edit.
-WORD_DIFF_MIN_SIMILARITY = 0.5
-
-
-@dataclass
-class DiffRow:
-    """One row of the side-by-side diff: the old line and the new (either may be missing), or
-    a fold of ``skipped`` unchanged lines."""
-
-    kind: str  # "equal", "delete", "insert", "replace", "fold"
-    old_number: int | None = None
-    new_number: int | None = None
-    old: SafeString | str = ""
-    new: SafeString | str = ""
-    skipped: int = 0
-
-
-def _mark(tokens: list[str], tag: str) -> str:
-    text = escape("".join(tokens))
-    return f"<{tag}>{text}</{tag}>" if text else ""
-
-
-def _escaped(html: str) -> SafeString:
-    return mark_safe(html)  # noqa: S308 - joined from escape() and our own <del>/<ins> tags
-
-
-def word_diff(old: str, new: str) -> tuple[SafeString, SafeString]:
-    """Two versions of one line as HTML, with the words only one of them has in ``<del>``
-    (old) and ``<ins>`` (new); a line too long or too rewritten for that is only escaped."""
-    if len(old) + len(new) > WORD_DIFF_MAX:
-        return escape(old), escape(new)
-    a, b = _WORD.findall(old), _WORD.findall(new)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    if matcher.ratio() < WORD_DIFF_MIN_SIMILARITY:
-        # A rewritten line (its row is marked changed): highlighting the few words it happens
-        # to share with the old one would be noise.
-        return escape(old), escape(new)
-    left, right = [], []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            left.append(escape("".join(a[i1:i2])))
-            right.append(escape("".join(b[j1:j2])))
-        else:
-            left.append(_mark(a[i1:i2], "del"))
-            right.append(_mark(b[j1:j2], "ins"))
-    return _escaped("".join(left)), _escaped("".join(right))
-
-
-def line_diff(old_text: str, new_text: str, context: int = 3) -> list[DiffRow]:
-    """The changed lines of two texts side by side, with ``context`` unchanged lines around
-    each change and the rest folded. Changed lines paired up get word-level highlights."""
-    a, b = old_text.split("\n"), new_text.split("\n")
-    rows: list[DiffRow] = []
-    shown_to = 0  # old lines before this index are shown or folded
-    matcher = difflib.SequenceMatcher(None, a, b)
-    for group in matcher.get_grouped_opcodes(context):
-        first = group[0][1]
-        if first > shown_to:
-            rows.append(DiffRow("fold", skipped=first - shown_to))
-        for tag, i1, i2, j1, j2 in group:
-            if tag == "equal":
-                for offset in range(i2 - i1):
-                    line = escape(a[i1 + offset])
-                    rows.append(DiffRow("equal", i1 + offset + 1, j1 + offset + 1, line, line))
-                continue
-            pairs = min(i2 - i1, j2 - j1) if tag == "replace" else 0
-            for offset in range(pairs):
-                old, new = word_diff(a[i1 + offset], b[j1 + offset])
-                rows.append(DiffRow("replace", i1 + offset + 1, j1 + offset + 1, old, new))
-            for index in range(i1 + pairs, i2):
-                rows.append(DiffRow("delete", old_number=index + 1, old=escape(a[index])))
-            for index in range(j1 + pairs, j2):
-                rows.append(DiffRow("insert", new_number=index + 1, new=escape(b[index])))
-        shown_to = group[-1][2]
-    if rows and shown_to < len(a):
-        rows.append(DiffRow("fold", skipped=len(a) - shown_to))
-    return rows
-
-
 def _compare_error(request, product, prd, message: str, status: int):
     revisions = list(_revisions_of(prd))
     return render(
@@ -633,7 +546,7 @@ def prd_compare(request, product_id, prd_id):
         if before != after:
             left, right = word_diff(before, after) if label == "Title" else (before, after)
             fields.append({"label": label, "old": left, "new": right})
-    rows = line_diff(old.body, new.body) if old.body != new.body else []
+    rows = side_by_side(old.body, new.body) if old.body != new.body else []
     revisions = list(_revisions_of(prd))
     return render(
         request,

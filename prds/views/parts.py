@@ -9,7 +9,6 @@ status needs a contributor, everything else that writes an editor) and writes on
 overwrite.
 """
 
-import difflib
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +30,7 @@ from products.models import Role
 from products.permissions import product_for
 
 from .. import contracts, services
+from ..diffs import side_by_side
 from ..forms import (
     DECISION_COLUMNS,
     ContractCompareForm,
@@ -610,33 +610,12 @@ def contract_compare(request, product_id, prd_id, contract_id):
             "old": old,
             "new": new,
             "changes": changes,
-            "diff": _line_diff(old.document, new.document, old.number, new.number),
+            "diff": side_by_side(old.document, new.document),
+            "old_label": f"Revision {old.number}",
+            "new_label": f"Revision {new.number}",
         }
     )
     return render(request, "prds/parts/contract_compare.html", context)
-
-
-def _line_diff(old: str, new: str, old_number: int, new_number: int) -> list[dict]:
-    """The changed lines of two texts with three lines of context, as rows to show."""
-    rows = []
-    lines = difflib.unified_diff(
-        old.splitlines(),
-        new.splitlines(),
-        f"revision {old_number}",
-        f"revision {new_number}",
-        lineterm="",
-        n=3,
-    )
-    for line in list(lines)[2:]:
-        if line.startswith("@@"):
-            rows.append({"kind": "hunk", "text": line})
-        elif line.startswith("+"):
-            rows.append({"kind": "added", "text": line[1:]})
-        elif line.startswith("-"):
-            rows.append({"kind": "removed", "text": line[1:]})
-        else:
-            rows.append({"kind": "same", "text": line[1:]})
-    return rows
 
 
 @login_required

@@ -6,7 +6,8 @@ import random
 import pytest
 
 from prds import services
-from prds.api import DIFF_LINES_MAX, line_diff
+from prds.diffs import DIFF_LINES_MAX
+from prds.diffs import hunks as line_diff
 from prds.models import (
     AcceptanceCriterion,
     Comment,

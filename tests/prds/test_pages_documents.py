@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from prds import services
+from prds.diffs import side_by_side as line_diff
+from prds.diffs import word_diff
 from prds.models import (
     BODY_MAX_LENGTH,
     Comment,
@@ -18,7 +20,6 @@ from prds.models import (
     Review,
     Verdict,
 )
-from prds.views.documents import line_diff, word_diff
 from products.activity import Actor
 from products.models import Role
 from tests.factories import (

@@ -685,7 +685,7 @@ def test_compare_any_two_revisions(parts, team, client):
     html = response.content.decode()
     assert response.status_code == 200
     assert "2 breaking changes for a client written against revision 1" in html
-    assert 'class="diff-removed"' in html
+    assert 'class="prd-diff-replace"' in html or 'class="prd-diff-delete"' in html
     # Backwards, revision 1 removes nothing a client of revision 2 reads... except the type.
     backwards = client.get(compare, {"from": 2, "to": 1}).content.decode()
     assert "Removed response field" not in backwards
