@@ -9,6 +9,7 @@ slows quadratically with flow nesting) and aliases that expand the document far 
 written (a "billion laughs"). Only then is the document built and validated.
 """
 
+import contextvars
 import functools
 import json
 import logging
@@ -42,6 +43,9 @@ FIELD_DEPTH = 6  # how deep the endpoint list opens nested objects
 FIELDS_PER_BODY = 300  # a very wide (or widely repeated) schema is cut here on the reading page
 DIFF_DEPTH = 12  # how deep the breaking-change diff follows nested objects
 DIFF_BUDGET = 20_000  # schema pairs compared per diff, so a repetitive document stays quick
+# Schemas resolved per endpoints()/breaking_changes() call, shared by every helper: parse()
+# refuses documents whose references fan out, and this keeps a stored one quick regardless.
+RESOLVE_BUDGET = 200_000
 BREAKING_KINDS = (
     "removed_path",
     "removed_operation",
@@ -319,10 +323,82 @@ def _pointer(root: Any, ref: str) -> tuple[bool, Any]:
     return True, target
 
 
-def _check_references(data: dict) -> None:
-    """Every $ref must point inside the document, at something that exists and is not only a
-    reference back to itself: the validator would otherwise fetch other files or URLs from
-    our server (a request forgery), fail without a message, or loop."""
+REF_CHAIN_LIMIT = MAX_DEPTH  # references to references before a definition: real ones use 1–3
+# How big a schema may become with its $refs followed (each schema object reached through
+# allOf/oneOf/anyOf/not/items/properties/… counts once per place it is reached). The validator
+# and the endpoint list expand some of these without memory, so a few lines whose references
+# fan out (allOf of five refs to a schema that is allOf of five refs …) would take minutes.
+# A large real contract (300 schemas, 2,000 properties) stays far below both.
+SCHEMA_PARTS_LIMIT = 10_000  # one schema, references followed
+DOCUMENT_PARTS_LIMIT = 250_000  # the whole document, references followed
+EXPANDED_DEPTH_LIMIT = 200  # schemas inside schemas, references followed
+_SCHEMA_LISTS = ("allOf", "oneOf", "anyOf", "prefixItems")
+_SCHEMA_VALUES = (
+    "not",
+    "items",
+    "additionalProperties",
+    "additionalItems",
+    "contains",
+    "if",
+    "then",
+    "else",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contentSchema",
+)
+_SCHEMA_MAPS = ("properties", "patternProperties", "dependentSchemas", "$defs", "definitions")
+
+
+def _ref_targets(data: dict) -> dict[str, Any]:
+    """Every local $ref in the document resolved once to its definition (the end of its chain),
+    refusing references that point outside, at nothing, round in a circle, or through too many
+    references. Each reference is followed once (memoised, three-colour DFS), so this is linear
+    in the document however the references chain."""
+    pointed: dict[str, tuple[bool, Any]] = {}
+    final: dict[str, Any] = {}  # black: the definition this reference ends at
+    hops: dict[str, int] = {}
+
+    def lookup(ref: str) -> tuple[bool, Any]:
+        if ref not in pointed:
+            pointed[ref] = _pointer(data, ref)
+        return pointed[ref]
+
+    def settle(ref: str) -> None:
+        grey: list[str] = []  # the chain being followed
+        on_chain: dict[str, int] = {}
+        current = ref
+        while current not in final:
+            if current in on_chain:
+                # Point at the definition that closes the circle, not at this use.
+                circle = [*grey[on_chain[current] :], current]
+                raise _Refused(
+                    f"The reference “{circle[0]}” points at itself."
+                    if len(circle) == 2
+                    else "These references go round in a circle and never reach a "
+                    f"definition: {' → '.join(circle)}.",
+                    [*(_pointer_parts(grey[-1]) or []), "$ref"],
+                )
+            found, target = lookup(current)
+            on_chain[current] = len(grey)
+            grey.append(current)
+            following = target.get("$ref") if isinstance(target, dict) else None
+            if not found or not isinstance(following, str) or not following.startswith("#"):
+                final[current], hops[current] = target, 0
+                grey.pop()
+                break
+            current = following
+        # Unwind: each reference on the chain ends where the next one does.
+        for item in reversed(grey):
+            following = lookup(item)[1]["$ref"]
+            final[item], hops[item] = final[following], hops[following] + 1
+            if hops[item] > REF_CHAIN_LIMIT:
+                raise _Refused(
+                    f"The reference “{item}” goes through more than {REF_CHAIN_LIMIT} "
+                    "references before it reaches a definition; point at the definition.",
+                    [*(_pointer_parts(item) or []), "$ref"],
+                )
+
     stack: list[tuple[Any, list]] = [(data, [])]
     while stack:
         value, path = stack.pop()
@@ -335,29 +411,127 @@ def _check_references(data: dict) -> None:
                         "within it (starting with #/) are supported.",
                         [*path, "$ref"],
                     )
-                found, target = _pointer(data, ref)
-                if not found:
+                if not lookup(ref)[0]:
                     raise _Refused(
                         f"The reference “{ref}” points at nothing in this document.",
                         [*path, "$ref"],
                     )
-                chain = [ref]
-                while found and isinstance(target, dict) and isinstance(target.get("$ref"), str):
-                    chain.append(target["$ref"])
-                    if chain[-1] in chain[:-1]:
-                        # Point at the definition that closes the circle, not at this use.
-                        circle = chain[chain.index(chain[-1]) :]
-                        raise _Refused(
-                            f"The reference “{circle[0]}” points at itself."
-                            if len(circle) == 2
-                            else "These references go round in a circle and never reach a "
-                            f"definition: {' → '.join(circle)}.",
-                            [*(_pointer_parts(chain[-2]) or []), "$ref"],
-                        )
-                    found, target = _pointer(data, chain[-1])
+                settle(ref)
             stack.extend((item, [*path, key]) for key, item in reversed(value.items()))
         elif isinstance(value, list):
             stack.extend((item, [*path, i]) for i, item in reversed(list(enumerate(value))))
+    return final
+
+
+def _check_references(data: dict) -> None:
+    """Every $ref must point inside the document, at something that exists and is not only a
+    reference back to itself: the validator would otherwise fetch other files or URLs from
+    our server (a request forgery), fail without a message, or loop. Then the schemas with
+    their references followed must stay a reasonable size (see SCHEMA_PARTS_LIMIT)."""
+    _check_expansion(data, _ref_targets(data))
+
+
+def _subschemas(schema: dict) -> Iterator[tuple[Any, bool]]:
+    """(part, whether a reference there is expanded). A named field's reference
+    (properties, $defs …) counts as one part: the validator checks each schema once and the
+    endpoint list opens fields to a fixed depth, while real contracts point at their models
+    from many fields. Through allOf/oneOf/anyOf/not/items/… the validator expands every
+    reference at every use, so those count in full."""
+    for keyword in _SCHEMA_LISTS:
+        parts = schema.get(keyword)
+        if isinstance(parts, list):
+            yield from ((part, True) for part in parts)
+    for keyword in _SCHEMA_VALUES:
+        part = schema.get(keyword)
+        if isinstance(part, dict | list):  # items may be a list in old drafts
+            yield from ((p, True) for p in (part if isinstance(part, list) else (part,)))
+    for keyword in _SCHEMA_MAPS:
+        parts = schema.get(keyword)
+        if isinstance(parts, dict):
+            yield from ((part, False) for part in parts.values())
+
+
+def _check_expansion(data: dict, targets: dict[str, Any]) -> None:
+    """How many parts each schema has once its references are followed, memoised per
+    reference (so linear in the document); refused before the validator (or the endpoint
+    list) expands them. A reference back into its own chain (a recursive schema) counts once."""
+    sizes: dict[str, int] = {}
+    depths: dict[str, int] = {}
+    open_refs: set[str] = set()  # grey
+
+    def too_big(ref: str) -> _Refused:
+        return _Refused(
+            f"The schemas' references expand to more than {SCHEMA_PARTS_LIMIT:,} parts "
+            f"(through `{ref}`); flatten them, or point at shared parts fewer times.",
+            _pointer_parts(ref) or [],
+        )
+
+    def measure(schema: Any, depth: int) -> tuple[int, int]:
+        """(parts, depth) of a schema with its references followed."""
+        if not isinstance(schema, dict):
+            return 0, 0
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref in targets:
+            if ref in sizes:
+                return sizes[ref], depths[ref]
+            if ref in open_refs:
+                return 1, 0
+            open_refs.add(ref)
+            size, deep = measure(targets[ref], depth)
+            open_refs.discard(ref)
+            sizes[ref], depths[ref] = size, deep
+            if size > SCHEMA_PARTS_LIMIT:
+                raise too_big(ref)
+            return size, deep
+        if depth > EXPANDED_DEPTH_LIMIT:
+            raise _Refused(
+                f"The schemas nest more than {EXPANDED_DEPTH_LIMIT} levels deep once their "
+                "references are followed; flatten them.",
+                [],
+            )
+        size, deep = 1, 0
+        for part, expand in _subschemas(schema):
+            if not expand and isinstance(part, dict) and isinstance(part.get("$ref"), str):
+                size += 1
+                continue
+            part_size, part_depth = measure(part, depth + 1)
+            size += part_size
+            deep = max(deep, part_depth + 1)
+        if deep > EXPANDED_DEPTH_LIMIT:
+            raise _Refused(
+                f"The schemas nest more than {EXPANDED_DEPTH_LIMIT} levels deep once their "
+                "references are followed; flatten them.",
+                [],
+            )
+        return size, deep
+
+    total = 0
+    largest = ""
+    stack: list[Any] = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            ref = value.get("$ref")
+            if isinstance(ref, str):
+                size, _ = measure(value, 0)
+                total += size
+                if sizes.get(ref, 0) >= sizes.get(largest, 0):
+                    largest = ref
+                continue
+            schema = value.get("schema")  # a parameter's, a media type's, a header's
+            if isinstance(schema, dict):
+                size, _ = measure(schema, 0)
+                total += size
+            stack.extend(v for k, v in value.items() if k != "schema")
+        elif isinstance(value, list):
+            stack.extend(value)
+        if total > DOCUMENT_PARTS_LIMIT:
+            raise _Refused(
+                f"The schemas' references expand to more than {DOCUMENT_PARTS_LIMIT:,} parts "
+                f"in all (most through `{largest}`); flatten them, or point at shared parts "
+                "fewer times.",
+                _pointer_parts(largest) or [],
+            )
 
 
 # --- Validation ---------------------------------------------------------------------------------
@@ -592,6 +766,34 @@ def parse(document: str) -> ParsedContract:
 # --- Endpoints ----------------------------------------------------------------------------------
 
 
+_budget: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "contract_resolve_budget", default=None
+)
+
+
+def _spend() -> bool:
+    """Spend one step of the current call's budget; False once it has run out."""
+    budget = _budget.get()
+    if budget is None:
+        return True
+    budget[0] -= 1
+    return budget[0] >= 0
+
+
+def _budgeted(function):
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        if _budget.get() is not None:
+            return function(*args, **kwargs)
+        token = _budget.set([RESOLVE_BUDGET])
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _budget.reset(token)
+
+    return call
+
+
 def _follow(
     root: dict, value: Any, seen: frozenset = frozenset()
 ) -> tuple[Any, str | None, frozenset]:
@@ -625,6 +827,8 @@ def _merge_all_of(root: dict, schema: dict, seen: frozenset, depth: int = 0) -> 
     properties: dict = {}
     required: list = []
     for raw in schema["allOf"] if depth < 8 else ():
+        if not _spend():
+            break
         part, _name, part_seen = _follow(root, raw, seen)
         if not isinstance(part, dict):
             continue
@@ -646,7 +850,7 @@ def _merge_all_of(root: dict, schema: dict, seen: frozenset, depth: int = 0) -> 
 def _resolved(root: dict, schema: Any) -> tuple[dict, str | None]:
     """A schema with its references followed and its allOf merged, and its component name."""
     schema, name, seen = _follow(root, schema)
-    if not isinstance(schema, dict):
+    if not isinstance(schema, dict) or not _spend():
         return {}, name
     return _merge_all_of(root, schema, seen), name
 
@@ -666,7 +870,7 @@ def _type_name(root: dict, schema: Any, seen: frozenset = frozenset(), depth: in
     """How the reading page names a schema's type: "string (date-time)", "array of Vehicle",
     "Car | Truck", "map of integer"."""
     resolved, name = _resolved(root, schema)
-    if depth > 4:
+    if depth > 4 or (not resolved and not _spend()):
         return name or "…"
     ref = schema.get("$ref") if isinstance(schema, dict) else None
     if isinstance(ref, str) and ref in seen:
@@ -813,6 +1017,7 @@ def _operations(root: dict) -> Iterator[tuple[str, str, dict, dict]]:
                 yield path, method, path_item, operation
 
 
+@_budgeted
 def endpoints(document: dict) -> list[dict]:
     """Every operation, in document order, as the reading page lists it."""
     root = document
@@ -1143,6 +1348,7 @@ def _content_like(root: dict, content: Any, content_type: str | None) -> tuple[s
     return _content(root, content)
 
 
+@_budgeted
 def breaking_changes(old: dict, new: dict) -> list[dict]:
     """What a client written against ``old`` would break on in ``new``: removed paths,
     operations and success responses, response fields removed, request fields and parameters

@@ -45,6 +45,8 @@ RANK_STEP = 1024.0
 # The fields of a PRD whose change makes a revision (the links to roadmap items do not: they
 # are not part of the document's text).
 REVISED_FIELDS = ("title", "body", "owner", "status")
+# The text is approved as it stands: it changes only before approval (or back in draft).
+EDITABLE_STATUSES = (PrdStatus.DRAFT, PrdStatus.IN_REVIEW)
 DECISION_CRITERIA = ("cost", "scalability", "maintenance", "business_impact")
 
 
@@ -191,6 +193,15 @@ def prd_update(
     unknown = set(changes) - {"title", "body", "owner"}
     if unknown:
         raise ValidationError({sorted(unknown)[0]: "This field cannot be changed here."})
+    rewrites = {field for field in ("title", "body") if field in changes}
+    if rewrites and prd.status not in EDITABLE_STATUSES:
+        field = sorted(rewrites)[0]
+        raise ValidationError(
+            {field: f"The PRD is {prd.get_status_display().lower()}: its text is what was "
+             "approved. Move it back to draft to change it."
+             if prd.status == PrdStatus.APPROVED
+             else f"The PRD is {prd.get_status_display().lower()}: its text is final."}
+        )  # fmt: skip
     if "owner" in changes:
         _check_member(prd.product, "owner", changes["owner"], Role.CONTRIBUTOR)
     if roadmap_items is not None:
@@ -206,7 +217,25 @@ def prd_update(
     )
     if set(diff) & set(REVISED_FIELDS):
         _revise(prd, by=by, summary=summary or _summary_of(diff), restored_from=restored_from)
+    if set(diff) & {"title", "body"}:
+        _reopen_reviews(prd, by=by)
     return diff
+
+
+def _reopen_reviews(prd: Prd, *, by: Actor) -> None:
+    """A verdict is on the text its reviewer read: once the text changes, every given verdict
+    goes back to pending (with a new version, so a verdict form still open is refused), and
+    approval waits for them again."""
+    given = list(prd.reviews.exclude(verdict=Verdict.PENDING).select_related("reviewer"))
+    for review in given:
+        logged_update(
+            review,
+            by=by,
+            product=prd.product,
+            expected_version=review.version,
+            changes={"verdict": Verdict.PENDING},
+            verb="reopened",
+        )
 
 
 def _summary_of(diff: dict[str, list]) -> str:
@@ -614,6 +643,8 @@ def decision_delete(*, decision: Decision, by: Actor, expected_version: int) -> 
 def review_request(*, by: Actor, prd: Prd, reviewer) -> Review:
     """Ask a member (contributor or above) to review; a PRD already approved or final takes no
     new reviewers."""
+    # Under the PRD row's lock, as approval counts the reviewers (see prd_transition).
+    Prd.objects.select_for_update().filter(pk=prd.pk).first()
     if prd.status not in (PrdStatus.DRAFT, PrdStatus.IN_REVIEW):
         raise ValidationError(
             {"reviewer": f"The PRD is {prd.get_status_display().lower()}: reviews are closed."}
@@ -636,6 +667,10 @@ def review_submit(
     """The requested reviewer approves or requests changes (with a comment). Nobody else may."""
     if by.user is None or review.reviewer_id != by.user.pk:
         raise PermissionDenied("Only the requested reviewer can give this review.")
+    membership = Membership.objects.filter(product_id=review.prd.product_id, user=by.user).first()
+    if membership is None or not Role(membership.role).includes(Role.CONTRIBUTOR):
+        # Requested as a contributor, since made a viewer: a viewer only reads.
+        raise PermissionDenied("Reviewing needs at least the contributor role.")
     if verdict not in (Verdict.APPROVED, Verdict.CHANGES_REQUESTED):
         raise ValidationError({"verdict": "Approve, or request changes."})
     if verdict == Verdict.CHANGES_REQUESTED and not comment.strip():
@@ -666,6 +701,13 @@ def review_submit(
 
 @transaction.atomic
 def review_withdraw(*, review: Review, by: Actor, expected_version: int) -> None:
+    """Withdraw a request nobody has answered. A given verdict stays (its reviewer can change
+    it): withdrawing a "changes requested" would be a way round it."""
+    if review.verdict != Verdict.PENDING:
+        raise ValidationError(
+            {"reviewer": f"{_member_name(review.reviewer)} has already given a verdict; "
+             "only they can change it."}
+        )  # fmt: skip
     logged_delete(
         review,
         by=by,

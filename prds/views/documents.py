@@ -42,6 +42,7 @@ from ..forms import (
     document_members,
 )
 from ..models import (
+    BODY_MAX_LENGTH,
     TRANSITIONS,
     Comment,
     Prd,
@@ -349,8 +350,9 @@ def prd_edit(request, product_id, prd_id):
             messages.success(request, saved_message(diff, merged))
             return redirect(_read_url(prd))
     if form.is_bound and preview is None:
-        # The unsaved text the form shows again: the preview shows it too.
-        preview = render_markdown(form.data.get("body", "")).html
+        # The unsaved text the form shows again: the preview shows it too (no more of it than
+        # a PRD may hold: rendering is what a too-long text would make slow).
+        preview = render_markdown(form.data.get("body", "")[:BODY_MAX_LENGTH]).html
     elif preview is None:
         revision = prd.current_revision
         preview = revision.body_html if revision else ""

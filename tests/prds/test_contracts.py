@@ -767,3 +767,143 @@ def test_an_invalid_new_text_leaves_the_contract_as_it_was(team):
     contract.refresh_from_db()
     assert contract.revisions.count() == 1
     assert contract.current_revision.document == MINIMAL_CONTRACT
+
+
+# --- References that fan out (a CPU denial of service) ------------------------------------------
+
+REF_BOMB_BOUND = 5.0  # seconds, for a loaded 2-core machine; these take milliseconds
+
+
+def _schemas_document(schemas: dict) -> str:
+    body = {"$ref": "#/components/schemas/S0"}
+    return json.dumps(
+        {
+            "openapi": "3.0.3",
+            "info": {"title": "Bomb", "version": "1"},
+            "paths": {
+                "/a": {
+                    "get": {
+                        "responses": {
+                            "200": {
+                                "description": "ok",
+                                "content": {"application/json": {"schema": body}},
+                            }
+                        }
+                    }
+                }
+            },
+            "components": {"schemas": schemas},
+        }
+    )
+
+
+def _leaf() -> dict:
+    return {"type": "object", "properties": {"a": {"type": "string"}}}
+
+
+def _ref(index: int) -> dict:
+    return {"$ref": f"#/components/schemas/S{index}"}
+
+
+def refused_within_bound(document: str) -> ContractError:
+    started = time.monotonic()
+    error = refusal(document)
+    assert time.monotonic() - started < REF_BOMB_BOUND
+    return error
+
+
+def test_all_of_fan_out_is_refused_quickly():
+    schemas = {f"S{i}": {"allOf": [_ref(i + 1)] * 5} for i in range(7)}
+    schemas["S7"] = _leaf()
+    error = refused_within_bound(_schemas_document(schemas))
+    assert "expand to more than" in error.message
+    assert "#/components/schemas/S" in error.message
+
+
+@pytest.mark.parametrize("keyword", ["oneOf", "anyOf"])
+def test_one_of_and_any_of_fan_out_is_refused_quickly(keyword):
+    schemas = {f"S{i}": {keyword: [_ref(i + 1) for _ in range(30)]} for i in range(5)}
+    schemas["S5"] = _leaf()
+    error = refused_within_bound(_schemas_document(schemas))
+    assert "expand to more than" in error.message
+
+
+def test_long_plain_reference_chain_is_refused_quickly():
+    schemas = {f"S{i}": _ref(i + 1) for i in range(3000)}
+    schemas["S3000"] = {"type": "string"}
+    document = _schemas_document(schemas)
+    error = refused_within_bound(document)
+    assert "references before it reaches a definition" in error.message
+
+
+def test_mixed_fan_out_is_refused_quickly():
+    schemas = {}
+    for i in range(6):
+        ref = _ref(i + 1)
+        schemas[f"S{i}"] = [
+            {"allOf": [ref] * 6},
+            {"type": "array", "items": {"anyOf": [ref] * 6}},
+            {"not": {"oneOf": [ref] * 6}},
+        ][i % 3]
+    schemas["S6"] = _leaf()
+    error = refused_within_bound(_schemas_document(schemas))
+    assert "expand to more than" in error.message
+
+
+def test_a_large_realistic_contract_passes():
+    """300 schemas, about 2,000 properties, models pointing at models (some recursively), base
+    classes through allOf, unions through oneOf, and 300 operations."""
+    schemas: dict = {
+        "Base": {
+            "type": "object",
+            "required": ["id"],
+            "properties": {"id": {"type": "string", "format": "uuid"}},
+        }
+    }
+    for i in range(1, 300):
+        properties: dict = {}
+        for j in range(7):
+            earlier = f"#/components/schemas/Model{max(1, i - 1 - (i * 7 + j) % 40)}"
+            if i > 5 and j == 1:
+                properties[f"f{j}"] = {"$ref": earlier}
+            elif i > 5 and j == 2:
+                properties[f"f{j}"] = {"type": "array", "items": {"$ref": earlier}}
+            else:
+                properties[f"f{j}"] = {"type": "string", "description": "A field."}
+        if i % 3 == 0:
+            properties["parent"] = {"$ref": f"#/components/schemas/Model{i}"}
+        schema: dict = {"type": "object", "required": ["f0"], "properties": properties}
+        if i % 4 == 0:
+            schema = {"allOf": [{"$ref": "#/components/schemas/Base"}, schema]}
+        if i % 25 == 0:
+            schema = {"oneOf": [{"$ref": f"#/components/schemas/Model{i - k}"} for k in (1, 2, 3)]}
+        schemas[f"Model{i}"] = schema
+    paths = {}
+    for i in range(1, 300, 2):
+        ref = {"$ref": f"#/components/schemas/Model{i}"}
+        body = {"application/json": {"schema": ref}}
+        paths[f"/things{i}/{{id}}"] = {
+            "parameters": [
+                {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "get": {"responses": {"200": {"description": "ok", "content": body}}},
+            "put": {
+                "requestBody": {"content": body},
+                "responses": {"204": {"description": "saved"}},
+            },
+        }
+    document = json.dumps(
+        {
+            "openapi": "3.0.3",
+            "info": {"title": "Big", "version": "1"},
+            "paths": paths,
+            "components": {"schemas": schemas},
+        },
+        indent=1,
+    )
+    assert sum(len(s.get("properties", {})) for s in schemas.values()) >= 1_500
+    started = time.monotonic()
+    parsed = parse(document)
+    assert len(endpoints(parsed.data)) == 300
+    assert breaking_changes(parsed.data, parsed.data) == []
+    assert time.monotonic() - started < 30

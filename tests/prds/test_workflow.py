@@ -92,3 +92,83 @@ def test_criteria_keep_their_order_when_one_moves(team):
     first, second, third = (CriterionFactory(prd=prd) for _ in range(3))
     services.criterion_move(criterion=third, by=web(team.editor), expected_version=1, after=None)
     assert list(prd.criteria.values_list("pk", flat=True)) == [third.pk, first.pk, second.pk]
+
+
+def _approved(team):
+    prd = PrdFactory(product=team.product, owner=team.editor)
+    review = ReviewFactory(prd=prd, reviewer=team.contributor)
+    services.prd_transition(
+        prd=prd, by=web(team.editor), expected_version=prd.version, status=PrdStatus.IN_REVIEW
+    )
+    services.review_submit(
+        review=review, by=web(team.contributor), expected_version=1, verdict=Verdict.APPROVED
+    )
+    services.prd_transition(
+        prd=prd, by=web(team.editor), expected_version=prd.version, status=PrdStatus.APPROVED
+    )
+    return prd, review
+
+
+def test_the_text_of_an_approved_prd_changes_only_back_in_draft(team):
+    prd, _ = _approved(team)
+    with pytest.raises(ValidationError) as refused:
+        services.prd_update(prd=prd, by=web(team.editor), expected_version=prd.version, body="New")
+    assert "Move it back to draft" in str(refused.value)
+    prd.refresh_from_db()
+    assert prd.status == PrdStatus.APPROVED and prd.body != "New"
+    services.prd_transition(
+        prd=prd, by=web(team.editor), expected_version=prd.version, status=PrdStatus.DRAFT
+    )
+    services.prd_update(prd=prd, by=web(team.editor), expected_version=prd.version, body="New")
+    assert prd.body == "New"
+
+
+def test_changing_the_text_reopens_given_verdicts_so_approval_waits_for_them(team):
+    prd, review = _approved(team)
+    services.prd_transition(
+        prd=prd, by=web(team.editor), expected_version=prd.version, status=PrdStatus.DRAFT
+    )
+    services.prd_update(prd=prd, by=web(team.editor), expected_version=prd.version, body="New")
+    review.refresh_from_db()
+    assert review.verdict == Verdict.PENDING
+    services.prd_transition(
+        prd=prd, by=web(team.editor), expected_version=prd.version, status=PrdStatus.IN_REVIEW
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.prd_transition(
+            prd=prd, by=web(team.editor), expected_version=prd.version, status=PrdStatus.APPROVED
+        )
+    assert "has not approved (pending)" in str(refused.value)
+
+
+def test_a_given_verdict_cannot_be_withdrawn(team):
+    prd = PrdFactory(product=team.product, owner=team.editor)
+    review = ReviewFactory(prd=prd, reviewer=team.contributor)
+    services.prd_transition(
+        prd=prd, by=web(team.editor), expected_version=prd.version, status=PrdStatus.IN_REVIEW
+    )
+    services.review_submit(
+        review=review,
+        by=web(team.contributor),
+        expected_version=1,
+        verdict=Verdict.CHANGES_REQUESTED,
+        comment="Cover night shifts.",
+    )
+    with pytest.raises(ValidationError):
+        services.review_withdraw(review=review, by=web(team.editor), expected_version=2)
+    assert prd.reviews.count() == 1
+
+
+def test_a_reviewer_made_viewer_can_no_longer_give_a_verdict(team):
+    prd = PrdFactory(product=team.product, owner=team.editor)
+    review = ReviewFactory(prd=prd, reviewer=team.contributor)
+    services.prd_transition(
+        prd=prd, by=web(team.editor), expected_version=prd.version, status=PrdStatus.IN_REVIEW
+    )
+    team.membership("contributor").__class__.objects.filter(
+        product=team.product, user=team.contributor
+    ).update(role="viewer")
+    with pytest.raises(PermissionDenied):
+        services.review_submit(
+            review=review, by=web(team.contributor), expected_version=1, verdict=Verdict.APPROVED
+        )

@@ -224,6 +224,7 @@ def store_every_payload(team) -> tuple[int, dict[tuple[str, str], str]]:
             by=editor, prd=prd, given=payload, when=payload, then=payload, text=payload
         )
         services.comment_create(by=reviewer, prd=prd, body=payload)
+        review.refresh_from_db()  # the new text reopened the review (a new version)
         services.review_submit(
             review=review,
             by=reviewer,
