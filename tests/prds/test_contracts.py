@@ -20,6 +20,8 @@ from prds.models import ApiContract
 from products.activity import Actor
 from tests.factories import MINIMAL_CONTRACT, ContractFactory, PrdFactory
 
+REF_BOMB_BOUND = 10.0  # seconds, for a loaded 2-core machine; these take milliseconds
+
 
 def web(user) -> Actor:
     return Actor(user=user, channel="web")
@@ -34,7 +36,9 @@ def refusal(document: str) -> ContractError:
 def refused_quickly(document: str) -> ContractError:
     started = time.monotonic()
     error = refusal(document)
-    assert time.monotonic() - started < 1.0
+    # A guard against documents that hung the parser, not a speed target: far above the
+    # milliseconds they take, far below the minutes they took.
+    assert time.monotonic() - started < REF_BOMB_BOUND
     return error
 
 
@@ -391,7 +395,7 @@ def test_a_pattern_and_default_cannot_make_validation_hang():
     )
     started = time.monotonic()
     parse(document)
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < REF_BOMB_BOUND
 
 
 @pytest.mark.parametrize(
@@ -770,8 +774,6 @@ def test_an_invalid_new_text_leaves_the_contract_as_it_was(team):
 
 
 # --- References that fan out (a CPU denial of service) ------------------------------------------
-
-REF_BOMB_BOUND = 5.0  # seconds, for a loaded 2-core machine; these take milliseconds
 
 
 def _schemas_document(schemas: dict) -> str:
