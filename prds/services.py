@@ -18,9 +18,16 @@ from django.utils import timezone
 
 from lodestar.concurrency import VersionConflict, apply_changes, bump_version
 from lodestar.markdown import render, render_html
+from lodestar.ranking import RANK_STEP, rank_after
 from products.activity import Actor, activity_record
 from products.models import Membership, Product, Role
-from products.writes import check_in_product, logged_create, logged_delete, logged_update
+from products.writes import (
+    check_in_product,
+    check_member,
+    logged_create,
+    logged_delete,
+    logged_update,
+)
 from roadmaps.models import RoadmapItem
 
 from . import contracts
@@ -41,7 +48,6 @@ from .models import (
     Verdict,
 )
 
-RANK_STEP = 1024.0
 # The fields of a PRD whose change makes a revision (the links to roadmap items do not: they
 # are not part of the document's text).
 REVISED_FIELDS = ("title", "body", "owner", "status")
@@ -52,17 +58,6 @@ DECISION_CRITERIA = ("cost", "scalability", "maintenance", "business_impact")
 
 def _member_name(user) -> str:
     return user.get_full_name() or user.get_username()
-
-
-def _check_member(product: Product, field: str, user, minimum: Role = Role.VIEWER) -> None:
-    membership = Membership.objects.filter(product=product, user=user).first()
-    if membership is None:
-        raise ValidationError({field: f"{user.get_username()} is not a member of {product}."})
-    if not Role(membership.role).includes(minimum):
-        raise ValidationError(
-            {field: f"{_member_name(user)} is a {membership.get_role_display().lower()} here; "
-             f"this needs at least a {minimum.label.lower()}."}
-        )  # fmt: skip
 
 
 # --- Templates ----------------------------------------------------------------------------------
@@ -160,7 +155,7 @@ def prd_create(
     """A draft PRD, its body from ``template`` when none is given; revision 1."""
     if template is not None and template.product_id not in (None, product.pk):
         raise ValidationError({"template": "That template belongs to another product."})
-    _check_member(product, "owner", owner, Role.CONTRIBUTOR)
+    check_member(product, "owner", owner, Role.CONTRIBUTOR)
     roadmap_items = list(roadmap_items)
     check_in_product(product, "roadmap_items", roadmap_items)
     if body is None:
@@ -203,7 +198,7 @@ def prd_update(
              else f"The PRD is {prd.get_status_display().lower()}: its text is final."}
         )  # fmt: skip
     if "owner" in changes:
-        _check_member(prd.product, "owner", changes["owner"], Role.CONTRIBUTOR)
+        check_member(prd.product, "owner", changes["owner"], Role.CONTRIBUTOR)
     if roadmap_items is not None:
         roadmap_items = list(roadmap_items)
         check_in_product(prd.product, "roadmap_items", roadmap_items)
@@ -386,22 +381,13 @@ def criterion_move(
     if after is not None and (after.prd_id != criterion.prd_id or after.pk == criterion.pk):
         raise ValidationError({"after": "The criterion to put it after is not in this PRD."})
     others = AcceptanceCriterion.objects.filter(prd_id=criterion.prd_id).exclude(pk=criterion.pk)
-    ranks = list(others.order_by("rank", "id").values_list("pk", "rank"))
-    index = 0 if after is None else [pk for pk, _ in ranks].index(after.pk) + 1
-    low = ranks[index - 1][1] if index > 0 else (ranks[0][1] - 2 * RANK_STEP if ranks else 0)
-    high = ranks[index][1] if index < len(ranks) else low + 2 * RANK_STEP
-    if high - low < 1e-6:
-        for position, (pk, _) in enumerate(ranks, start=1):
-            AcceptanceCriterion.objects.filter(pk=pk).update(rank=position * RANK_STEP)
-        ranks = [(pk, position * RANK_STEP) for position, (pk, _) in enumerate(ranks, start=1)]
-        low = ranks[index - 1][1] if index > 0 else 0
-        high = ranks[index][1] if index < len(ranks) else low + 2 * RANK_STEP
+    rank = rank_after(others, "rank", after.pk if after else None)
     return logged_update(
         criterion,
         by=by,
         product=criterion.prd.product,
         expected_version=expected_version,
-        changes={"rank": (low + high) / 2},
+        changes={"rank": rank},
         verb="moved",
     )
 
@@ -588,7 +574,7 @@ def decision_create(
     decided_on: datetime.date | None = None,
     context: str = "",
 ) -> Decision:
-    _check_member(prd.product, "decided_by", decided_by)
+    check_member(prd.product, "decided_by", decided_by)
     return logged_create(
         Decision,
         by=by,
@@ -613,7 +599,7 @@ def decision_update(
     if "options" in changes:
         changes["options"] = _check_options(changes["options"])
     if "decided_by" in changes:
-        _check_member(decision.prd.product, "decided_by", changes["decided_by"])
+        check_member(decision.prd.product, "decided_by", changes["decided_by"])
     if "context" in changes:
         changes["context_html"] = render_html(changes["context"])
     return logged_update(
@@ -649,7 +635,7 @@ def review_request(*, by: Actor, prd: Prd, reviewer) -> Review:
         raise ValidationError(
             {"reviewer": f"The PRD is {prd.get_status_display().lower()}: reviews are closed."}
         )
-    _check_member(prd.product, "reviewer", reviewer, Role.CONTRIBUTOR)
+    check_member(prd.product, "reviewer", reviewer, Role.CONTRIBUTOR)
     if prd.reviews.filter(reviewer=reviewer).exists():
         raise ValidationError({"reviewer": f"{_member_name(reviewer)} is already a reviewer."})
     return logged_create(

@@ -14,7 +14,7 @@ from django.db import models
 from lodestar.concurrency import VersionedModel, apply_changes, bump_version, delete_versioned
 
 from .activity import Actor, activity_record
-from .models import Membership, Product
+from .models import Membership, Product, Role
 
 
 def check_in_product(product: Product, field: str, rows: Iterable[models.Model]) -> None:
@@ -25,9 +25,20 @@ def check_in_product(product: Product, field: str, rows: Iterable[models.Model])
             raise ValidationError({field: f"“{row}” belongs to another product."})
 
 
-def check_member(product: Product, field: str, user) -> None:
-    if user is not None and not Membership.objects.filter(product=product, user=user).exists():
+def check_member(product: Product, field: str, user, minimum: Role = Role.VIEWER) -> None:
+    """``user`` (if any) may be linked as ``field``: a member of the product, with at least
+    ``minimum`` as role."""
+    if user is None:
+        return
+    membership = Membership.objects.filter(product=product, user=user).first()
+    if membership is None:
         raise ValidationError({field: f"{user.get_username()} is not a member of {product}."})
+    if not Role(membership.role).includes(minimum):
+        name = user.get_full_name() or user.get_username()
+        raise ValidationError(
+            {field: f"{name} is a {membership.get_role_display().lower()} here; "
+             f"this needs at least a {minimum.label.lower()}."}
+        )  # fmt: skip
 
 
 def names_of(rows: Iterable[models.Model]) -> list[str]:

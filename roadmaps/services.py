@@ -17,6 +17,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from lodestar.concurrency import apply_changes
+from lodestar.ranking import RANK_STEP, rank_after
 from products.activity import Actor, activity_record
 from products.models import Product
 from products.writes import (
@@ -188,8 +189,6 @@ def key_result_delete(*, key_result: KeyResult, by: Actor, expected_version: int
 
 # --- Roadmap items -----------------------------------------------------------------------------
 
-RANK_STEP = 1024.0
-
 
 def _rank_at_end(product: Product, lane: str) -> float:
     last = RoadmapItem.objects.filter(product=product, lane=lane).aggregate(models.Max("lane_rank"))
@@ -270,19 +269,8 @@ def item_move(
     ):
         raise ValidationError({"after": "The card to drop after is not in that lane."})
     lane_items = RoadmapItem.objects.filter(product=item.product, lane=lane).exclude(pk=item.pk)
-    ranks = list(lane_items.order_by("lane_rank", "id").values_list("pk", "lane_rank"))
-    index = 0 if after is None else [pk for pk, _ in ranks].index(after.pk) + 1
-    before_rank = (
-        ranks[index - 1][1] if index > 0 else (ranks[0][1] - 2 * RANK_STEP if ranks else 0)
-    )
-    after_rank = ranks[index][1] if index < len(ranks) else before_rank + 2 * RANK_STEP
-    if after_rank - before_rank < 1e-6:
-        for position, (pk, _) in enumerate(ranks, start=1):
-            RoadmapItem.objects.filter(pk=pk).update(lane_rank=position * RANK_STEP)
-        ranks = [(pk, position * RANK_STEP) for position, (pk, _) in enumerate(ranks, start=1)]
-        before_rank = ranks[index - 1][1] if index > 0 else 0
-        after_rank = ranks[index][1] if index < len(ranks) else before_rank + 2 * RANK_STEP
-    changes = {"lane": lane, "lane_rank": (before_rank + after_rank) / 2}
+    rank = rank_after(lane_items, "lane_rank", after.pk if after else None)
+    changes = {"lane": lane, "lane_rank": rank}
     return logged_update(
         item,
         by=by,
