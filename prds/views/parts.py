@@ -23,9 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lodestar.concurrency import VersionConflict
 from lodestar.forms import MERGED_MESSAGE, add_service_errors, merge_three_way
-from lodestar.views import with_toast
+from lodestar.views import create_page, delete_page, form_status, with_toast
 from products.activity import Actor
-from products.forms import ConfirmVersionForm
 from products.models import Role
 from products.permissions import product_for
 
@@ -88,12 +87,6 @@ def _base_context(prd: Prd, **extra) -> dict:
     return {"prd": prd, "product": prd.product, "role": prd.product.role, **extra}
 
 
-def _status(form, conflict=None) -> int:
-    if conflict:
-        return 409
-    return 400 if form.errors else 200
-
-
 def _shown(value: Any) -> str:
     """A value as the conflict panel shows it."""
     if value is None or value == "":
@@ -138,22 +131,6 @@ def _conflict_rows(form, yours: dict, current, clashes: list[str] | None) -> lis
             }
         )
     return rows
-
-
-def _create_page(request, *, prd, form, create, saved, template: str, context=None):
-    """POST saves the valid form through ``create`` (a service, called with the form's values);
-    ``saved(row)`` gives the success message and where to go next."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            row = create(**form.values())
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            message, url = saved(row)
-            messages.success(request, message)
-            return redirect(url)
-    context = _base_context(prd, form=form, **(context or {}))
-    return render(request, template, context, status=_status(form))
 
 
 def _edit_page(
@@ -201,7 +178,7 @@ def _edit_page(
                 messages.success(request, message)
                 return redirect(url)
     context = _base_context(prd, form=form, conflict=conflict, discard_url=request.path, **context)
-    return render(request, template, context, status=_status(form, conflict))
+    return render(request, template, context, status=form_status(form, conflict))
 
 
 def _attach_to(prd: Prd) -> Callable[[Any], Any]:
@@ -238,27 +215,6 @@ def _save_merging(update, instance, form, values: dict, attach) -> tuple[Any, bo
         return update(current, expected_version=current.version, **values), True
 
 
-def _delete(request, *, instance, delete, label: str, back_url: str):
-    form = ConfirmVersionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "The delete request was incomplete; nothing was deleted.")
-        return redirect(back_url)
-    try:
-        delete(instance, expected_version=form.cleaned_data["version"])
-    except VersionConflict as error:
-        if error.current is None:
-            messages.info(request, f"{label[0].upper()}{label[1:]} was already deleted.")
-        else:
-            messages.error(
-                request,
-                f"Someone changed {label} while you were looking at it; nothing was deleted. "
-                "Check it and try again.",
-            )
-    else:
-        messages.success(request, f"Deleted {label}.")
-    return redirect(back_url)
-
-
 # --- Acceptance criteria ------------------------------------------------------------------------
 
 
@@ -272,9 +228,9 @@ def criterion_create_view(request, product_id, prd_id):
     prd = _prd_for(request, product_id, prd_id, Role.EDITOR)
     kind = request.GET.get("kind")
     initial = {"kind": kind} if kind in CriterionKind.values else {}
-    return _create_page(
+    return create_page(
         request,
-        prd=prd,
+        context=_base_context(prd),
         form=CriterionForm(request.POST or None, initial=initial),
         create=lambda **values: services.criterion_create(by=Actor.web(request), prd=prd, **values),
         saved=lambda criterion: (
@@ -451,7 +407,7 @@ def criterion_move_view(request, product_id, prd_id, criterion_id):
 def criterion_delete_view(request, product_id, prd_id, criterion_id):
     prd = _prd_for(request, product_id, prd_id, Role.EDITOR)
     criterion = _part_of(prd, AcceptanceCriterion, criterion_id)
-    return _delete(
+    return delete_page(
         request,
         instance=criterion,
         delete=lambda row, **kw: services.criterion_delete(
@@ -488,9 +444,9 @@ def _breaking_text(count: int) -> str:
 @require_http_methods(["GET", "POST"])
 def contract_create_view(request, product_id, prd_id):
     prd = _prd_for(request, product_id, prd_id, Role.EDITOR)
-    return _create_page(
+    return create_page(
         request,
-        prd=prd,
+        context=_base_context(prd),
         form=ContractForm(request.POST or None),
         create=lambda **values: services.contract_create(by=Actor.web(request), prd=prd, **values),
         saved=lambda contract: (
@@ -623,7 +579,7 @@ def contract_compare(request, product_id, prd_id, contract_id):
 def contract_delete_view(request, product_id, prd_id, contract_id):
     prd = _prd_for(request, product_id, prd_id, Role.EDITOR)
     contract = _contract_of(prd, contract_id)
-    return _delete(
+    return delete_page(
         request,
         instance=contract,
         delete=lambda row, **kw: services.contract_delete(
@@ -641,9 +597,9 @@ def contract_delete_view(request, product_id, prd_id, contract_id):
 @require_http_methods(["GET", "POST"])
 def expectation_create_view(request, product_id, prd_id):
     prd = _prd_for(request, product_id, prd_id, Role.EDITOR)
-    return _create_page(
+    return create_page(
         request,
-        prd=prd,
+        context=_base_context(prd),
         form=ExpectationForm(request.POST or None),
         create=lambda **values: services.expectation_create(
             by=Actor.web(request), prd=prd, **values
@@ -681,7 +637,7 @@ def expectation_edit(request, product_id, prd_id, expectation_id):
 def expectation_delete_view(request, product_id, prd_id, expectation_id):
     prd = _prd_for(request, product_id, prd_id, Role.EDITOR)
     expectation = _part_of(prd, PerformanceExpectation, expectation_id)
-    return _delete(
+    return delete_page(
         request,
         instance=expectation,
         delete=lambda row, **kw: services.expectation_delete(
@@ -708,9 +664,9 @@ def decision_create_view(request, product_id, prd_id):
         product=prd.product,
         initial={"decided_by": request.user.pk, "decided_on": timezone.localdate()},
     )
-    return _create_page(
+    return create_page(
         request,
-        prd=prd,
+        context=_base_context(prd),
         form=form,
         create=lambda **values: services.decision_create(by=Actor.web(request), prd=prd, **values),
         saved=lambda row: (
@@ -753,7 +709,7 @@ def decision_edit(request, product_id, prd_id, decision_id):
 def decision_delete_view(request, product_id, prd_id, decision_id):
     prd = _prd_for(request, product_id, prd_id, Role.EDITOR)
     decision = _part_of(prd, Decision, decision_id)
-    return _delete(
+    return delete_page(
         request,
         instance=decision,
         delete=lambda row, **kw: services.decision_delete(

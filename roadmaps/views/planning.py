@@ -25,9 +25,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lodestar.concurrency import VersionConflict
 from lodestar.forms import MERGED_MESSAGE, add_service_errors, conflict_rows, save_merging
-from lodestar.views import with_toast
+from lodestar.views import create_page, delete_page, form_status, with_toast
 from products.activity import Actor
-from products.forms import ConfirmVersionForm
 from products.models import Activity, Role
 from products.permissions import product_for
 
@@ -79,28 +78,6 @@ def _product_row(model, product, pk):
     row = _row(model.objects.filter(product=product), pk)
     row.product = product
     return row
-
-
-def _create_page(request, *, product, form, create, saved, template: str, context=None):
-    """The shared create flow: POST saves the valid form through ``create`` (a service, called
-    with the form's values); ``saved(row)`` gives the success message and where to go next."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            row = create(**form.values())
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            message, url = saved(row)
-            messages.success(request, message)
-            return redirect(url)
-    context = {**(context or {}), "product": product, "form": form}
-    return render(request, template, context, status=_status(form))
-
-
-def _status(form, conflict=None) -> int:
-    if conflict:
-        return 409
-    return 400 if form.errors else 200
 
 
 def _shown(value) -> str:
@@ -242,28 +219,7 @@ def _edit_page(
         "conflict": conflict,
         "discard_url": request.path,
     }
-    return render(request, template, context, status=_status(form, conflict))
-
-
-def _delete(request, *, instance, delete, label: str, back_url: str):
-    form = ConfirmVersionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "The delete request was incomplete; nothing was deleted.")
-        return redirect(back_url)
-    try:
-        delete(instance, expected_version=form.cleaned_data["version"])
-    except VersionConflict as error:
-        if error.current is None:
-            messages.info(request, f"{label} was already deleted.")
-        else:
-            messages.error(
-                request,
-                f"Someone changed {label} while you were looking at it; nothing was deleted. "
-                "Check it and try again.",
-            )
-    else:
-        messages.success(request, f"Deleted {label}.")
-    return redirect(back_url)
+    return render(request, template, context, status=form_status(form, conflict))
 
 
 # --- Vision, objectives, key results ------------------------------------------------------------
@@ -361,12 +317,12 @@ def vision_field(request, product_id, field):
     if not request.htmx:
         page = _vision_context(product, vision_row)
         page["inline_error"] = context["field"]
-        return render(request, "roadmaps/vision.html", page, status=_status(form, conflict))
+        return render(request, "roadmaps/vision.html", page, status=form_status(form, conflict))
     return render(
         request,
         "roadmaps/vision.html#vision-field-form",
         context,
-        status=_status(form, conflict),
+        status=form_status(form, conflict),
     )
 
 
@@ -439,7 +395,7 @@ def objective_edit(request, product_id, objective_id):
 def objective_delete_view(request, product_id, objective_id):
     product = product_for(request.user, product_id, Role.EDITOR)
     objective = _product_row(Objective, product, objective_id)
-    return _delete(
+    return delete_page(
         request,
         instance=objective,
         delete=lambda row, **kw: services.objective_delete(
@@ -469,9 +425,9 @@ def _key_result_of(product, key_result_id) -> KeyResult:
 def key_result_create_view(request, product_id, objective_id):
     product = product_for(request.user, product_id, Role.EDITOR)
     objective = _product_row(Objective, product, objective_id)
-    return _create_page(
+    return create_page(
         request,
-        product=product,
+        context={"product": product, "objective": objective},
         form=KeyResultForm(request.POST or None, product=product),
         create=lambda **values: services.key_result_create(
             by=Actor.web(request), objective=objective, **values
@@ -481,7 +437,6 @@ def key_result_create_view(request, product_id, objective_id):
             objective.get_absolute_url(),
         ),
         template="roadmaps/key_result_form.html",
-        context={"objective": objective},
     )
 
 
@@ -571,7 +526,7 @@ def key_result_current(request, product_id, key_result_id):
 def key_result_delete_view(request, product_id, key_result_id):
     product = product_for(request.user, product_id, Role.EDITOR)
     key_result = _key_result_of(product, key_result_id)
-    return _delete(
+    return delete_page(
         request,
         instance=key_result,
         delete=lambda row, **kw: services.key_result_delete(
@@ -632,7 +587,7 @@ def team_edit(request, product_id, team_id):
 def team_delete_view(request, product_id, team_id):
     product = product_for(request.user, product_id, Role.EDITOR)
     team = _product_row(Team, product, team_id)
-    return _delete(
+    return delete_page(
         request,
         instance=team,
         delete=lambda row, **kw: services.team_delete(team=row, by=Actor.web(request), **kw),
@@ -694,9 +649,9 @@ def release_list(request, product_id):
 @require_http_methods(["GET", "POST"])
 def release_create_view(request, product_id):
     product = product_for(request.user, product_id, Role.EDITOR)
-    return _create_page(
+    return create_page(
         request,
-        product=product,
+        context={"product": product},
         form=ReleaseForm(request.POST or None, product=product),
         create=lambda **values: services.release_create(
             by=Actor.web(request), product=product, **values
@@ -732,7 +687,7 @@ def release_edit(request, product_id, release_id):
 def release_delete_view(request, product_id, release_id):
     product = product_for(request.user, product_id, Role.EDITOR)
     release = _product_row(Release, product, release_id)
-    return _delete(
+    return delete_page(
         request,
         instance=release,
         delete=lambda row, **kw: services.release_delete(release=row, by=Actor.web(request), **kw),
@@ -974,9 +929,9 @@ def risk_create_view(request, product_id):
     initial = {}
     if request.GET.get("release"):
         initial["releases"] = [request.GET["release"]]
-    return _create_page(
+    return create_page(
         request,
-        product=product,
+        context={"product": product},
         form=RiskForm(request.POST or None, product=product, initial=initial),
         create=lambda **values: services.risk_create(
             by=Actor.web(request), product=product, **values
@@ -1012,7 +967,7 @@ def risk_edit(request, product_id, risk_id):
 def risk_delete_view(request, product_id, risk_id):
     product = product_for(request.user, product_id, Role.EDITOR)
     risk = _product_row(Risk, product, risk_id)
-    return _delete(
+    return delete_page(
         request,
         instance=risk,
         delete=lambda row, **kw: services.risk_delete(risk=row, by=Actor.web(request), **kw),
@@ -1057,9 +1012,9 @@ def insight_list(request, product_id):
 def insight_create_view(request, product_id):
     product = product_for(request.user, product_id, Role.EDITOR)
     initial = {"items": [request.GET["item"]]} if request.GET.get("item") else {}
-    return _create_page(
+    return create_page(
         request,
-        product=product,
+        context={"product": product},
         form=InsightForm(request.POST or None, product=product, initial=initial),
         create=lambda **values: services.insight_create(
             by=Actor.web(request), product=product, **values
@@ -1095,7 +1050,7 @@ def insight_edit(request, product_id, insight_id):
 def insight_delete_view(request, product_id, insight_id):
     product = product_for(request.user, product_id, Role.EDITOR)
     insight = _product_row(Insight, product, insight_id)
-    return _delete(
+    return delete_page(
         request,
         instance=insight,
         delete=lambda row, **kw: services.insight_delete(insight=row, by=Actor.web(request), **kw),
