@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "products",
     "roadmaps",
     "prds",
+    "backlog",
     "demo",
 ]
 # N+1 detection is a development/test tool: installed with the dev extras, absent in production

@@ -186,6 +186,7 @@ urlpatterns = [
     path("", include("products.urls")),
     path("", include("roadmaps.urls")),
     path("", include("prds.urls")),
+    path("", include("backlog.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

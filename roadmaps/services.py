@@ -17,6 +17,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from lodestar.concurrency import apply_changes
+from lodestar.graphs import closing_cycle
 from lodestar.ranking import RANK_STEP, rank_after
 from products.activity import Actor, activity_record
 from products.models import Product
@@ -298,27 +299,8 @@ def dependency_cycle(product: Product, blocker: RoadmapItem, blocked: RoadmapIte
     A cycle exists when ``blocked`` already (transitively) blocks ``blocker``; the search walks
     the product's edges from ``blocked`` and returns the path ``blocker → blocked → … → blocker``.
     """
-    edges: dict[int, list[int]] = {}
-    for source, target in Dependency.objects.filter(product=product).values_list(
-        "blocker_id", "blocked_id"
-    ):
-        edges.setdefault(source, []).append(target)
-    came_from = {blocked.pk: None}
-    queue = [blocked.pk]
-    while queue:
-        current = queue.pop(0)
-        if current == blocker.pk:
-            path = []
-            node = current
-            while node is not None:
-                path.append(node)
-                node = came_from[node]
-            return [blocker.pk, *reversed(path)]
-        for following in edges.get(current, []):
-            if following not in came_from:
-                came_from[following] = current
-                queue.append(following)
-    return []
+    edges = Dependency.objects.filter(product=product).values_list("blocker_id", "blocked_id")
+    return closing_cycle(edges, blocker.pk, blocked.pk)
 
 
 @transaction.atomic

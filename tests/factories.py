@@ -4,6 +4,8 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
+from backlog.models import BacklogItem, ItemDependency, Sprint
+from lodestar.ranking import RANK_STEP
 from prds import services as prd_services
 from prds.models import (
     AcceptanceCriterion,
@@ -352,3 +354,37 @@ class DecisionFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, prd, **kwargs):
         kwargs.setdefault("decided_by", prd.owner)
         return prd_services.decision_create(by=_FACTORY, prd=prd, **kwargs)
+
+
+class SprintFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Sprint
+
+    team = factory.SubFactory(TeamFactory)
+    product = factory.LazyAttribute(lambda sprint: sprint.team.product)
+    name = factory.Sequence(lambda n: f"Sprint {n}")
+    start_date = factory.LazyFunction(datetime.date.today)
+    end_date = factory.LazyAttribute(lambda sprint: sprint.start_date + datetime.timedelta(days=13))
+
+
+class BacklogItemFactory(factory.django.DjangoModelFactory):
+    """An item ranked after every earlier one (ranks 1024, 2048, … in creation order)."""
+
+    class Meta:
+        model = BacklogItem
+
+    product = factory.SubFactory(ProductFactory)
+    title = factory.Sequence(lambda n: f"Backlog item {n}")
+    estimate = 3
+    rank = factory.Sequence(lambda n: (n + 1) * RANK_STEP)
+
+
+class ItemDependencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ItemDependency
+
+    blocker = factory.SubFactory(BacklogItemFactory)
+    product = factory.LazyAttribute(lambda dependency: dependency.blocker.product)
+    blocked = factory.SubFactory(
+        BacklogItemFactory, product=factory.SelfAttribute("..blocker.product")
+    )
